@@ -1,0 +1,28 @@
+//! Shared AWS SDK set-up: one config per process, built in `main`, with timeouts short enough
+//! that ingest answers 503 before a provider's 5 s deadline instead of hanging.
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+use std::time::Duration;
+
+/// Loads region, credentials and `AWS_ENDPOINT_URL` from the environment. `operation_timeout`
+/// bounds one SDK call including its retries.
+pub async fn sdk_config(operation_timeout: Duration) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(1000))
+                .operation_attempt_timeout(operation_timeout / 2)
+                .operation_timeout(operation_timeout)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .load()
+        .await
+}
+
+/// One line describing an SDK error with its causes (no request bodies are included).
+pub fn describe<E: std::error::Error>(e: &E) -> String {
+    aws_sdk_sqs::error::DisplayErrorContext(e).to_string()
+}

@@ -1,0 +1,263 @@
+//! The sources configuration: one JSON document naming every source, its scheme, scheme
+//! options, active secrets and limits. In AWS it is the Secrets Manager secret; locally a file
+//! under `infra/local/` of the same shape.
+//!
+//! ```json
+//! { "sources": {
+//!     "bubble":  { "scheme": "bubble",  "secrets": ["<current>", "<previous>"] },
+//!     "acme":    { "scheme": "hmac",
+//!                  "hmac": { "header": "X-Acme-Signature", "algorithm": "sha512",
+//!                            "encoding": "base64", "prefix": "sha512=" },
+//!                  "identity": { "event_type": [{ "header": "X-Acme-Event" }] },
+//!                  "secrets": ["..."], "max_body_bytes": 262144 } } }
+//! ```
+
+use crate::identity::IdentitySpec;
+use crate::scheme::{Algorithm, Encoding, HmacScheme, Scheme, DEFAULT_TOLERANCE_SECS};
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// SQS accepts messages up to 1 MiB (1,048,576 bytes, body plus attributes). The raw body
+/// limit leaves room for the envelope's fields and attributes; the encoded envelope is checked
+/// again before sending, since JSON escaping or base64 can grow a body.
+pub const SQS_MAX_MESSAGE_BYTES: usize = 1_048_576;
+pub const DEFAULT_MAX_BODY_BYTES: usize = SQS_MAX_MESSAGE_BYTES - 16 * 1024;
+
+/// The built-in scheme names, in the order the README lists them.
+pub const BUILT_IN_SCHEMES: &[&str] = &[
+    "bubble", "groupgm", "sendbird", "github", "stripe", "slack", "shopify", "line", "standard",
+    "hmac", "url_token",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("sources configuration is not valid JSON of the expected shape: {0}")]
+    Parse(String),
+    #[error("source `{source_name}`: {reason}")]
+    Source { source_name: String, reason: String },
+    #[error("cannot read sources configuration from {origin}: {reason}")]
+    Read { origin: String, reason: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    sources: BTreeMap<String, RawSource>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawIdentity {
+    Preset(String),
+    Spec(IdentitySpec),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    scheme: String,
+    #[serde(default)]
+    hmac: Option<HmacScheme>,
+    #[serde(default)]
+    tolerance_secs: Option<i64>,
+    #[serde(default)]
+    identity: Option<RawIdentity>,
+    secrets: Vec<Secret>,
+    #[serde(default)]
+    max_body_bytes: Option<usize>,
+}
+
+/// One configured source, checked: a usable scheme, at least one usable secret, a body limit.
+#[derive(Debug)]
+pub struct Source {
+    name: String,
+    scheme: Scheme,
+    secrets: Vec<Secret>,
+    identity: IdentitySpec,
+    max_body_bytes: usize,
+}
+
+impl Source {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+    pub fn secrets(&self) -> &[Secret] {
+        &self.secrets
+    }
+    pub fn identity(&self) -> &IdentitySpec {
+        &self.identity
+    }
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+}
+
+/// All sources, by name. Cheap to share (`Arc` inside).
+#[derive(Debug, Clone)]
+pub struct Sources(Arc<BTreeMap<String, Source>>);
+
+impl Sources {
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        // serde's message may quote the offending value; keep only its position.
+        let raw: RawConfig = serde_json::from_str(text).map_err(|e| {
+            ConfigError::Parse(format!("{:?} at line {} column {}", e.classify(), e.line(), e.column()))
+        })?;
+        let mut out = BTreeMap::new();
+        for (name, rs) in raw.sources {
+            let src = build_source(&name, rs).map_err(|reason| ConfigError::Source {
+                source_name: name.clone(),
+                reason,
+            })?;
+            out.insert(name, src);
+        }
+        Ok(Self(Arc::new(out)))
+    }
+
+    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            origin: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::from_json(&text)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Source> {
+        self.0.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
+    if !valid_name(name) {
+        return Err("name must be 1-64 characters of a-z, 0-9, - and _".into());
+    }
+    let tol = rs.tolerance_secs.unwrap_or(DEFAULT_TOLERANCE_SECS);
+    if !(1..=86_400).contains(&tol) {
+        return Err("tolerance_secs must be between 1 and 86400".into());
+    }
+    let hmac = |header: &str, enc: Encoding, prefix: Option<&str>| {
+        Scheme::Hmac(HmacScheme::new(header, Algorithm::Sha256, enc, prefix))
+    };
+    let scheme = match rs.scheme.as_str() {
+        "bubble" => hmac("x-bubble-signature", Encoding::Hex, Some("sha256=")),
+        "groupgm" => hmac("x-webhook-signature", Encoding::Hex, Some("sha256=")),
+        "sendbird" => hmac("x-sendbird-signature", Encoding::Hex, None),
+        "github" => hmac("x-hub-signature-256", Encoding::Hex, Some("sha256=")),
+        "shopify" => hmac("x-shopify-hmac-sha256", Encoding::Base64, None),
+        "line" => hmac("x-line-signature", Encoding::Base64, None),
+        "stripe" => Scheme::Stripe { tolerance_secs: tol },
+        "slack" => Scheme::Slack { tolerance_secs: tol },
+        "standard" => Scheme::StandardWebhooks { tolerance_secs: tol },
+        "hmac" => {
+            let h = rs
+                .hmac
+                .clone()
+                .ok_or("scheme `hmac` needs an `hmac` object (header, algorithm, encoding, prefix)")?;
+            if http::HeaderName::from_bytes(h.header.as_bytes()).is_err() {
+                return Err("hmac.header is not a valid header name".into());
+            }
+            Scheme::Hmac(h)
+        }
+        "url_token" => Scheme::UrlToken,
+        other => {
+            return Err(format!(
+                "unknown scheme `{other}` (one of {})",
+                BUILT_IN_SCHEMES.join(", ")
+            ))
+        }
+    };
+    if rs.hmac.is_some() && rs.scheme != "hmac" {
+        return Err("`hmac` options only apply to scheme `hmac`".into());
+    }
+    let identity = match rs.identity {
+        None => IdentitySpec::preset(&rs.scheme).unwrap_or_else(IdentitySpec::generic),
+        Some(RawIdentity::Preset(p)) if p == "generic" => IdentitySpec::generic(),
+        Some(RawIdentity::Preset(p)) => {
+            IdentitySpec::preset(&p).ok_or_else(|| format!("unknown identity preset `{p}`"))?
+        }
+        Some(RawIdentity::Spec(s)) => s,
+    };
+    if rs.secrets.is_empty() {
+        return Err("needs at least one secret (fail closed)".into());
+    }
+    for (i, s) in rs.secrets.iter().enumerate() {
+        scheme
+            .check_secret(s)
+            .map_err(|e| format!("secret #{i}: {e}"))?;
+    }
+    let max_body_bytes = rs.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
+    if max_body_bytes == 0 || max_body_bytes > DEFAULT_MAX_BODY_BYTES {
+        return Err(format!(
+            "max_body_bytes must be between 1 and {DEFAULT_MAX_BODY_BYTES} (SQS message limit)"
+        ));
+    }
+    Ok(Source {
+        name: name.to_owned(),
+        scheme,
+        secrets: rs.secrets,
+        identity,
+        max_body_bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_built_in_scheme() {
+        let doc = serde_json::json!({ "sources": {
+            "bubble": {"scheme": "bubble", "secrets": ["a"]},
+            "groupgm": {"scheme": "groupgm", "secrets": ["a"]},
+            "sendbird": {"scheme": "sendbird", "secrets": ["a"]},
+            "github": {"scheme": "github", "secrets": ["a"]},
+            "stripe": {"scheme": "stripe", "secrets": ["whsec_a"]},
+            "slack": {"scheme": "slack", "secrets": ["a"]},
+            "shopify": {"scheme": "shopify", "secrets": ["a"]},
+            "line": {"scheme": "line", "secrets": ["a"]},
+            "standard": {"scheme": "standard", "secrets": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]},
+            "bubble-token": {"scheme": "url_token", "identity": "bubble", "secrets": ["tok"]},
+            "acme": {"scheme": "hmac", "hmac": {"header": "X-Acme", "algorithm": "sha512", "encoding": "base64"},
+                     "identity": {"event_type": [{"header": "X-Acme-Event"}]}, "secrets": ["a"]}
+        }});
+        let s = Sources::from_json(&doc.to_string()).unwrap();
+        assert_eq!(s.names().count(), 11);
+        assert!(s.get("bubble-token").unwrap().identity().requires_json);
+        assert_eq!(s.get("nope").map(Source::name), None);
+    }
+
+    #[test]
+    fn rejects_bad_sources_without_echoing_secrets() {
+        for (doc, needle) in [
+            (r#"{"sources":{"x":{"scheme":"nope","secrets":["s3cr3t-value"]}}}"#, "unknown scheme"),
+            (r#"{"sources":{"x":{"scheme":"bubble","secrets":[]}}}"#, "at least one secret"),
+            (r#"{"sources":{"x":{"scheme":"bubble","secrets":[""]}}}"#, "empty secret"),
+            (r#"{"sources":{"x":{"scheme":"standard","secrets":["whsec_!!s3cr3t-value"]}}}"#, "not base64"),
+            (r#"{"sources":{"X Y":{"scheme":"bubble","secrets":["s3cr3t-value"]}}}"#, "name must be"),
+            (r#"{"sources":{"x":{"scheme":"hmac","secrets":["s3cr3t-value"]}}}"#, "needs an `hmac`"),
+            (r#"{"sources":{"x":{"scheme":"bubble","secrets":["s3cr3t-value"],"max_body_bytes":99999999}}}"#, "max_body_bytes"),
+            (r#"{"sources":{"x":{"scheme":"bubble","secrets":["s3cr3t-value"],"extra":1}}}"#, "not valid JSON"),
+            (r#"{"sources":{"x":{"scheme":"bubble","secrets":"s3cr3t-value"}}}"#, "not valid JSON"),
+        ] {
+            let err = Sources::from_json(doc).unwrap_err().to_string();
+            assert!(err.contains(needle), "{doc}: {err}");
+            assert!(!err.contains("s3cr3t-value"), "secret echoed: {err}");
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Event identity: which event a delivery carries (`event_type`) and which occurrence it is
+//! (`event_id`), so the processor can recognise a provider's retry as the same event.
+//!
+//! Rule, per source: the provider's own delivery/event id where it sends one; otherwise a hash
+//! of the fields that differ between distinct events but not between retries of one; otherwise
+//! the SHA-256 of the body.
+
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Where a value is read from: a request header or a JSON pointer into the body.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Locator {
+    Header(String),
+    Field(String),
+}
+
+/// A provider handshake that ingest answers itself instead of enqueueing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handshake {
+    /// Slack Events API: `{"type":"url_verification","challenge":"..."}` -> echo the challenge.
+    SlackUrlVerification,
+}
+
+/// How to identify the events in a delivery. Built-in providers have presets; a custom
+/// source describes its own in the sources configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentitySpec {
+    /// First locator that yields a value gives the event type.
+    #[serde(default)]
+    pub event_type: Vec<Locator>,
+    /// Event type when no locator yields one.
+    #[serde(default = "default_event_type")]
+    pub default_event_type: String,
+    /// The provider's own id for the event or delivery; first present wins.
+    #[serde(default)]
+    pub event_id: Vec<Locator>,
+    /// JSON pointers that together tell distinct events apart when the provider sends no id.
+    #[serde(default)]
+    pub id_fields: Vec<String>,
+    /// The body must be JSON (400 when it is not).
+    #[serde(default)]
+    pub requires_json: bool,
+    /// JSON pointer of an array whose elements are separate events (LINE `/events`).
+    #[serde(default)]
+    pub split: Option<String>,
+    /// Provider headers copied into the envelope for handlers.
+    #[serde(default)]
+    pub keep_headers: Vec<String>,
+    #[serde(default)]
+    pub handshake: Option<Handshake>,
+}
+
+fn default_event_type() -> String {
+    "webhook".to_owned()
+}
+
+fn header(name: &str) -> Locator {
+    Locator::Header(name.to_owned())
+}
+fn field(ptr: &str) -> Locator {
+    Locator::Field(ptr.to_owned())
+}
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+impl IdentitySpec {
+    /// No provider knowledge: event type "webhook", id = SHA-256 of the body.
+    pub fn generic() -> Self {
+        Self {
+            event_type: Vec::new(),
+            default_event_type: default_event_type(),
+            event_id: Vec::new(),
+            id_fields: Vec::new(),
+            requires_json: false,
+            split: None,
+            keep_headers: Vec::new(),
+            handshake: None,
+        }
+    }
+
+    /// The preset for a built-in provider name, if there is one.
+    pub fn preset(name: &str) -> Option<Self> {
+        let g = Self::generic();
+        Some(match name {
+            // Bubble sends no delivery id: a message event is its message id (+ edit time, so
+            // two edits are two events); a member event is guild + user + event time.
+            "bubble" => Self {
+                event_type: vec![field("/type"), header("x-bubble-event")],
+                id_fields: strings(&[
+                    "/data/id",
+                    "/data/edited_timestamp",
+                    "/data/guild_id",
+                    "/data/user/id",
+                    "/timestamp",
+                ]),
+                requires_json: true,
+                ..g
+            },
+            // The group manager sends no id: group + the subject (message, member or file)
+            // + event time; two members joining in one second differ by user id.
+            "groupgm" => Self {
+                event_type: vec![field("/event")],
+                id_fields: strings(&[
+                    "/group/id",
+                    "/timestamp",
+                    "/message/id",
+                    "/message/edited_at",
+                    "/member/user_id",
+                    "/file/id",
+                ]),
+                requires_json: true,
+                ..g
+            },
+            // Sendbird sends no delivery id: channel + message id + created/updated time.
+            "sendbird" => Self {
+                event_type: vec![field("/category")],
+                id_fields: strings(&[
+                    "/channel/channel_url",
+                    "/payload/message_id",
+                    "/payload/created_at",
+                    "/payload/updated_at",
+                    "/members",
+                ]),
+                requires_json: true,
+                ..g
+            },
+            "github" => Self {
+                event_type: vec![header("x-github-event")],
+                event_id: vec![header("x-github-delivery")],
+                keep_headers: strings(&["x-github-event", "x-github-hook-id", "x-github-delivery"]),
+                ..g
+            },
+            "stripe" => Self {
+                event_type: vec![field("/type")],
+                event_id: vec![field("/id")],
+                requires_json: true,
+                ..g
+            },
+            // Slack Events API is JSON with event_id; slash commands and interactivity are
+            // form posts without one (hashed body, type "form").
+            "slack" => Self {
+                event_type: vec![field("/event/type"), field("/type")],
+                default_event_type: "form".to_owned(),
+                event_id: vec![field("/event_id")],
+                keep_headers: strings(&["x-slack-retry-num", "x-slack-retry-reason"]),
+                handshake: Some(Handshake::SlackUrlVerification),
+                ..g
+            },
+            "shopify" => Self {
+                event_type: vec![header("x-shopify-topic")],
+                event_id: vec![header("x-shopify-webhook-id")],
+                keep_headers: strings(&[
+                    "x-shopify-topic",
+                    "x-shopify-shop-domain",
+                    "x-shopify-api-version",
+                    "x-shopify-event-id",
+                ]),
+                ..g
+            },
+            "line" => Self {
+                event_type: vec![field("/type")],
+                event_id: vec![field("/webhookEventId")],
+                id_fields: strings(&["/timestamp", "/source/userId", "/message/id"]),
+                requires_json: true,
+                split: Some("/events".to_owned()),
+                ..g
+            },
+            "standard" => Self {
+                event_type: vec![field("/type")],
+                event_id: vec![header("webhook-id")],
+                requires_json: true,
+                ..g
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Why the events of a verified delivery could not be identified. Maps to HTTP 400.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("body is not valid JSON")]
+    NotJson,
+    #[error("body has no `{0}` array")]
+    MissingSplit(String),
+}
+
+/// One event found in a delivery: its type, id and the exact bytes that are its payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identified<'a> {
+    pub event_type: String,
+    pub event_id: String,
+    pub payload: &'a [u8],
+}
+
+/// What a verified delivery turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found<'a> {
+    /// A handshake to answer with this JSON body; nothing is enqueued.
+    Handshake(String),
+    Events(Vec<Identified<'a>>),
+}
+
+const MAX_TYPE_LEN: usize = 128;
+const MAX_ID_LEN: usize = 128;
+
+impl IdentitySpec {
+    /// Identifies the events of `body`; header lookups go through `header`.
+    pub fn identify<'a>(
+        &self,
+        header: &dyn Fn(&str) -> Option<String>,
+        body: &'a [u8],
+    ) -> Result<Found<'a>, IdentityError> {
+        let needs_json = self.requires_json
+            || self.split.is_some()
+            || self.handshake.is_some()
+            || !self.id_fields.is_empty()
+            || self
+                .event_type
+                .iter()
+                .chain(&self.event_id)
+                .any(|l| matches!(l, Locator::Field(_)));
+        let json: Option<Value> = if needs_json {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(v) => Some(v),
+                Err(_) if self.requires_json => return Err(IdentityError::NotJson),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+
+        if let (Some(Handshake::SlackUrlVerification), Some(v)) = (self.handshake, &json) {
+            if v.get("type").and_then(Value::as_str) == Some("url_verification") {
+                let challenge = v.get("challenge").and_then(Value::as_str).unwrap_or("");
+                return Ok(Found::Handshake(
+                    serde_json::json!({ "challenge": challenge }).to_string(),
+                ));
+            }
+        }
+
+        if let Some(ptr) = &self.split {
+            // Borrowed raw slices keep each event's bytes exactly as the provider sent them.
+            let arr = json
+                .as_ref()
+                .and_then(|v| v.pointer(ptr))
+                .and_then(Value::as_array)
+                .ok_or_else(|| IdentityError::MissingSplit(ptr.clone()))?;
+            let raws = raw_array(body, ptr).ok_or(IdentityError::NotJson)?;
+            let mut out = Vec::with_capacity(arr.len());
+            for (item, raw) in arr.iter().zip(raws) {
+                out.push(self.one(header, Some(item), raw.get().as_bytes()));
+            }
+            return Ok(Found::Events(out));
+        }
+        Ok(Found::Events(vec![self.one(header, json.as_ref(), body)]))
+    }
+
+    fn one<'a>(
+        &self,
+        header: &dyn Fn(&str) -> Option<String>,
+        json: Option<&Value>,
+        payload: &'a [u8],
+    ) -> Identified<'a> {
+        let lookup = |l: &Locator| -> Option<String> {
+            match l {
+                Locator::Header(h) => header(h),
+                Locator::Field(p) => json.and_then(|v| v.pointer(p)).and_then(scalar),
+            }
+        };
+        let event_type = self
+            .event_type
+            .iter()
+            .find_map(lookup)
+            .map(|t| clean_type(&t))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| self.default_event_type.clone());
+        let event_id = match self.event_id.iter().find_map(lookup) {
+            Some(id) => clean_id(&id),
+            None => self.derived_id(&event_type, json, payload),
+        };
+        Identified {
+            event_type,
+            event_id,
+            payload,
+        }
+    }
+
+    fn derived_id(&self, event_type: &str, json: Option<&Value>, payload: &[u8]) -> String {
+        if let Some(v) = json {
+            let mut h = Sha256::new();
+            let mut any = false;
+            h.update(event_type.as_bytes());
+            for p in &self.id_fields {
+                h.update([0u8]);
+                h.update(p.as_bytes());
+                h.update([0u8]);
+                if let Some(f) = v.pointer(p).filter(|f| !f.is_null()) {
+                    any = true;
+                    h.update(f.to_string().as_bytes());
+                }
+            }
+            if any {
+                return hex::encode(h.finalize());
+            }
+        }
+        hex::encode(Sha256::digest(payload))
+    }
+}
+
+/// The raw JSON text of each element of the array at `ptr` (a top-level key pointer like
+/// `/events`), borrowed from `body`.
+fn raw_array<'a>(body: &'a [u8], ptr: &str) -> Option<Vec<&'a serde_json::value::RawValue>> {
+    let key = ptr.strip_prefix('/')?;
+    if key.contains('/') {
+        return None;
+    }
+    let map: std::collections::HashMap<&str, &'a serde_json::value::RawValue> =
+        serde_json::from_slice(body).ok()?;
+    let raw = map.get(key)?;
+    serde_json::from_str::<Vec<&'a serde_json::value::RawValue>>(raw.get()).ok()
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Event types travel as SQS attributes and DynamoDB values: printable, bounded.
+fn clean_type(t: &str) -> String {
+    t.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_TYPE_LEN)
+        .collect()
+}
+
+/// Provider ids are kept as they are when short and plain; anything else is hashed, which is
+/// still stable across retries and cannot break a table key or a message attribute.
+fn clean_id(id: &str) -> String {
+    let plain = id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-@+=/".contains(&b));
+    if plain {
+        id.to_owned()
+    } else {
+        format!("h-{}", hex::encode(Sha256::digest(id.as_bytes())))
+    }
+}
+
+#[cfg(test)]
+mod tests;

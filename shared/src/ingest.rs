@@ -1,0 +1,307 @@
+//! The ingest HTTP contract, independent of Lambda: `POST /webhooks/{source}[/{token}]`.
+//!
+//! Order of checks: route, method, source, size, empty body, signature, identity, enqueue.
+//! 200 is answered only after the queue accepted every event of the delivery.
+
+use crate::config::Sources;
+use crate::delivery::{AcceptError, Accepted, Unverified};
+use crate::identity::IdentityError;
+use crate::metrics::{stdout_sink, IngestMetrics, MetricsSink, Rejection};
+use crate::queue::{EventQueue, QueueError};
+use crate::scheme::SignatureError;
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
+use std::sync::{Arc, RwLock};
+use time::OffsetDateTime;
+use tracing::{info, info_span, warn, Instrument};
+
+/// An HTTP request as ingest sees it, whatever front end delivered it.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    pub method: Method,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Every way a delivery can be refused, each mapped once to a status and a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("no route: POST /webhooks/{{source}}")]
+    NoRoute,
+    #[error("method not allowed: use POST")]
+    MethodNotAllowed,
+    #[error("no source is configured under this name")]
+    UnknownSource,
+    #[error("body is {size} bytes; this source accepts at most {limit}")]
+    TooLarge { size: usize, limit: usize },
+    #[error("body is empty")]
+    EmptyBody,
+    #[error("{0}")]
+    Signature(#[from] SignatureError),
+    #[error("{0}")]
+    Accept(#[from] AcceptError),
+    #[error("the queue is unavailable; retry later")]
+    Queue(#[from] QueueError),
+}
+
+impl IngestError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NoRoute | Self::UnknownSource => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::EmptyBody | Self::Accept(AcceptError::Identity(_)) => StatusCode::BAD_REQUEST,
+            Self::Signature(_) => StatusCode::UNAUTHORIZED,
+            Self::Queue(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoRoute => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UnknownSource => "unknown_source",
+            Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
+                "payload_too_large"
+            }
+            Self::EmptyBody => "empty_body",
+            Self::Accept(AcceptError::Identity(IdentityError::NotJson)) => "malformed_body",
+            Self::Accept(AcceptError::Identity(IdentityError::MissingSplit(_))) => {
+                "malformed_body"
+            }
+            Self::Signature(e) => e.code(),
+            Self::Queue(_) => "queue_unavailable",
+        }
+    }
+
+    pub(crate) fn rejection(&self) -> Rejection {
+        match self {
+            Self::NoRoute | Self::UnknownSource => Rejection::UnknownSource,
+            Self::MethodNotAllowed => Rejection::Method,
+            Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
+                Rejection::Size
+            }
+            Self::EmptyBody | Self::Accept(AcceptError::Identity(_)) => Rejection::Body,
+            Self::Signature(SignatureError::OutsideTolerance(_)) => Rejection::Timestamp,
+            Self::Signature(_) => Rejection::Signature,
+            Self::Queue(_) => Rejection::Queue,
+        }
+    }
+}
+
+/// The current sources; replaced whole when the configuration is refreshed.
+#[derive(Debug, Clone)]
+pub struct SourcesCell(Arc<RwLock<Sources>>);
+
+impl SourcesCell {
+    pub fn new(sources: Sources) -> Self {
+        Self(Arc::new(RwLock::new(sources)))
+    }
+    pub fn current(&self) -> Sources {
+        match self.0.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+    pub fn replace(&self, sources: Sources) {
+        match self.0.write() {
+            Ok(mut g) => *g = sources,
+            Err(poisoned) => *poisoned.into_inner() = sources,
+        }
+    }
+}
+
+type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// The ingest service: sources, a queue and a clock.
+pub struct Ingest<Q> {
+    sources: SourcesCell,
+    queue: Q,
+    clock: Clock,
+    metrics: MetricsSink,
+}
+
+impl<Q> std::fmt::Debug for Ingest<Q> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingest").finish_non_exhaustive()
+    }
+}
+
+/// The parts of `/…/webhooks/{source}[/{token}]`; a stage prefix before `webhooks` is fine.
+fn route(path: &str) -> Option<(&str, Option<&str>)> {
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    segs.find(|s| *s == "webhooks")?;
+    let source = segs.next()?;
+    let token = segs.next();
+    if segs.next().is_some() {
+        return None;
+    }
+    Some((source, token))
+}
+
+fn query_token(query: Option<&str>) -> Option<&str> {
+    query?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token="))
+        .filter(|t| !t.is_empty())
+}
+
+impl<Q: EventQueue> Ingest<Q> {
+    pub fn new(sources: SourcesCell, queue: Q) -> Self {
+        Self {
+            sources,
+            queue,
+            clock: Arc::new(OffsetDateTime::now_utc),
+            metrics: stdout_sink(),
+        }
+    }
+
+    /// Replaces the clock (tests use fixed times for timestamped schemes).
+    pub fn with_clock(mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Replaces where EMF metric lines go (stdout by default).
+    pub fn with_metrics_sink(mut self, sink: MetricsSink) -> Self {
+        self.metrics = sink;
+        self
+    }
+
+    pub fn sources(&self) -> &SourcesCell {
+        &self.sources
+    }
+
+    /// Handles one request; never panics, always answers JSON.
+    pub async fn handle(&self, req: IngestRequest) -> Response<String> {
+        let mut metrics = IngestMetrics::default();
+        let response = self.handle_counted(req, &mut metrics).await;
+        (self.metrics)(&metrics.line());
+        response
+    }
+
+    async fn handle_counted(&self, req: IngestRequest, m: &mut IngestMetrics) -> Response<String> {
+        let source_name = route(&req.path).map(|(s, _)| s.to_owned());
+        m.source = source_name.clone();
+        match self.process(&req, m).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                m.rejected(e.rejection());
+                match &e {
+                    IngestError::Queue(q) => warn!(
+                        source = source_name.as_deref().unwrap_or(""),
+                        error = %q,
+                        "enqueue failed; answering 503 so the provider retries"
+                    ),
+                    _ => warn!(
+                        source = source_name.as_deref().unwrap_or(""),
+                        status = e.status().as_u16(),
+                        code = e.code(),
+                        reason = %e,
+                        "delivery rejected"
+                    ),
+                }
+                error_response(&e)
+            }
+        }
+    }
+
+    async fn process(
+        &self,
+        req: &IngestRequest,
+        m: &mut IngestMetrics,
+    ) -> Result<Response<String>, IngestError> {
+        let (name, path_token) = route(&req.path).ok_or(IngestError::NoRoute)?;
+        if req.method != Method::POST {
+            return Err(IngestError::MethodNotAllowed);
+        }
+        let sources = self.sources.current();
+        let source = sources.get(name).ok_or(IngestError::UnknownSource)?;
+        m.received();
+        let limit = source.max_body_bytes();
+        if req.body.len() > limit {
+            return Err(IngestError::TooLarge {
+                size: req.body.len(),
+                limit,
+            });
+        }
+        if req.body.is_empty() {
+            return Err(IngestError::EmptyBody);
+        }
+        let now = (self.clock)();
+        let verified = source.verify(
+            Unverified {
+                headers: &req.headers,
+                body: &req.body,
+                url_token: path_token.or_else(|| query_token(req.query.as_deref())),
+            },
+            now.unix_timestamp(),
+        )?;
+        let events = match verified.accept(now)? {
+            Accepted::Handshake(answer) => {
+                info!(source = name, "answered provider handshake");
+                return Ok(json_response(StatusCode::OK, answer));
+            }
+            Accepted::Events(events) => events,
+        };
+        let mut ids = Vec::with_capacity(events.len());
+        for ev in &events {
+            let env = ev.envelope();
+            let span = info_span!(
+                "event",
+                source = %env.source,
+                event_type = %env.event_type,
+                event_id = %env.event_id
+            );
+            async {
+                self.queue.enqueue(ev).await.inspect_err(|_| m.enqueue_failed())?;
+                m.enqueued(&env.event_type);
+                info!(bytes = ev.message_body().len(), "enqueued");
+                Ok::<_, IngestError>(())
+            }
+            .instrument(span)
+            .await?;
+            ids.push(env.event_id.clone());
+        }
+        let body = match ids.as_slice() {
+            [one] => serde_json::json!({ "status": "accepted", "event_id": one }),
+            _ => serde_json::json!({ "status": "accepted", "event_id": ids.first(), "event_ids": ids }),
+        };
+        Ok(json_response(StatusCode::OK, body.to_string()))
+    }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response<String> {
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// `{"error": code, "message": ...}`; messages name headers and limits, never values.
+pub fn error_response(e: &IngestError) -> Response<String> {
+    let body = serde_json::json!({ "error": e.code(), "message": e.to_string() }).to_string();
+    let mut resp = json_response(e.status(), body);
+    match e {
+        IngestError::MethodNotAllowed => {
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        IngestError::Queue(_) => {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        _ => {}
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests;

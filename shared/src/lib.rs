@@ -1,0 +1,27 @@
+//! hookwell: receive webhooks on AWS Lambda and never lose one.
+//!
+//! The domain lives here, free of Lambda types: sources and their signature schemes
+//! ([`scheme`], [`config`]), typed delivery states ([`delivery`]), event identity
+//! ([`identity`]), the queue envelope ([`envelope`]) and ports with one AWS implementation each
+//! ([`queue`]). The `lambda` feature adds thin adapters for the function binaries.
+
+pub mod aws;
+pub mod config;
+pub mod delivery;
+pub mod envelope;
+pub mod identity;
+pub mod ingest;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+pub mod metrics;
+pub mod queue;
+pub mod scheme;
+pub mod secret;
+pub mod telemetry;
+
+pub use config::{Source, Sources};
+pub use delivery::{AcceptedEvent, Unverified, Verified};
+pub use envelope::Envelope;
+pub use ingest::{Ingest, IngestError, IngestRequest, SourcesCell};
+pub use queue::{EventQueue, QueueError, SqsEventQueue};
+pub use secret::Secret;

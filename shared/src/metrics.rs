@@ -1,0 +1,129 @@
+//! CloudWatch Embedded Metric Format: one JSON log line per invocation (per source), so
+//! metrics cost no API calls. <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>
+
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const NAMESPACE: &str = "hookwell";
+
+/// Where EMF lines go: stdout in Lambda (CloudWatch Logs picks them up), a buffer in tests.
+pub type MetricsSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+#[allow(clippy::print_stdout)]
+pub fn stdout_sink() -> MetricsSink {
+    Arc::new(|line: &str| println!("{line}"))
+}
+
+/// Builds one EMF document. Dimension values must be bounded (source names come from the
+/// configuration; anything unknown is reported as `_unknown`).
+pub fn emf_line(
+    function: &str,
+    dims: &[(&str, &str)],
+    counts: &BTreeMap<&'static str, f64>,
+    millis: &BTreeMap<&'static str, f64>,
+    timestamp_ms: i64,
+) -> String {
+    let mut keys: Vec<&str> = vec!["Function"];
+    keys.extend(dims.iter().map(|(k, _)| *k));
+    let metrics: Vec<Value> = counts
+        .keys()
+        .map(|k| json!({"Name": k, "Unit": "Count"}))
+        .chain(millis.keys().map(|k| json!({"Name": k, "Unit": "Milliseconds"})))
+        .collect();
+    let mut root = Map::new();
+    root.insert(
+        "_aws".into(),
+        json!({
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["Function"], keys],
+                "Metrics": metrics,
+            }]
+        }),
+    );
+    root.insert("Function".into(), json!(function));
+    for (k, v) in dims {
+        root.insert((*k).into(), json!(v));
+    }
+    for (k, v) in counts.iter().chain(millis) {
+        root.insert((*k).into(), json!(v));
+    }
+    Value::Object(root).to_string()
+}
+
+pub(crate) fn now_ms() -> i64 {
+    let ns = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+    i64::try_from(ns / 1_000_000).unwrap_or(0)
+}
+
+/// Why ingest refused a request, as a metric name suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rejection {
+    UnknownSource,
+    Method,
+    Size,
+    Body,
+    Signature,
+    Timestamp,
+    Queue,
+}
+
+impl Rejection {
+    fn metric(self) -> &'static str {
+        match self {
+            Self::UnknownSource => "RejectedUnknownSource",
+            Self::Method => "RejectedMethod",
+            Self::Size => "RejectedSize",
+            Self::Body => "RejectedBody",
+            Self::Signature => "RejectedSignature",
+            Self::Timestamp => "RejectedTimestamp",
+            Self::Queue => "RejectedQueueUnavailable",
+        }
+    }
+}
+
+/// Counters for one ingest invocation.
+#[derive(Debug, Default)]
+pub(crate) struct IngestMetrics {
+    pub source: Option<String>,
+    known_source: bool,
+    counts: BTreeMap<&'static str, f64>,
+}
+
+impl IngestMetrics {
+    fn add(&mut self, name: &'static str) {
+        *self.counts.entry(name).or_insert(0.0) += 1.0;
+    }
+    pub fn received(&mut self) {
+        self.known_source = true;
+        self.add("Received");
+    }
+    pub fn enqueued(&mut self, _event_type: &str) {
+        self.add("Enqueued");
+    }
+    pub fn enqueue_failed(&mut self) {
+        self.add("EnqueueFailed");
+    }
+    pub fn rejected(&mut self, why: Rejection) {
+        if why != Rejection::Queue {
+            self.add("Rejected");
+        }
+        self.add(why.metric());
+    }
+
+    pub fn line(&self) -> String {
+        let source = match (&self.source, self.known_source) {
+            (Some(s), true) => s.as_str(),
+            _ => "_unknown",
+        };
+        emf_line(
+            "ingest",
+            &[("Source", source)],
+            &self.counts,
+            &BTreeMap::new(),
+            now_ms(),
+        )
+    }
+}

@@ -1,0 +1,474 @@
+//! Signature schemes: how each provider signs a delivery, and how we check it.
+//!
+//! Every check runs on the raw body bytes, compares in constant time (`Mac::verify_slice`,
+//! `subtle`), tries every active secret of the source (rotation) and fails closed: anything
+//! missing, repeated or unparsable is a rejection, never a pass.
+
+use crate::secret::Secret;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use http::HeaderMap;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Slack, Stripe and Standard Webhooks all use five minutes.
+pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
+
+/// Why a delivery's credentials were not accepted. Every variant maps to HTTP 401.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("missing {0}")]
+    Missing(String),
+    #[error("header {0} appears more than once")]
+    Repeated(String),
+    #[error("malformed {0}")]
+    Malformed(String),
+    #[error("signature does not match")]
+    Mismatch,
+    #[error("timestamp outside the {0} s tolerance")]
+    OutsideTolerance(i64),
+}
+
+impl SignatureError {
+    /// Stable machine-readable code for the HTTP error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Missing(_) => "missing_signature",
+            Self::Repeated(_) | Self::Malformed(_) | Self::Mismatch => "invalid_signature",
+            Self::OutsideTolerance(_) => "stale_timestamp",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    Hex,
+    Base64,
+}
+
+/// A signature that is one HMAC of the raw body, in one header: the shape most providers use
+/// (Bubble, the group manager, Sendbird, GitHub, Shopify, LINE) and the generic scheme.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HmacScheme {
+    pub header: String,
+    #[serde(default = "default_algorithm")]
+    pub algorithm: Algorithm,
+    #[serde(default = "default_encoding")]
+    pub encoding: Encoding,
+    #[serde(default)]
+    pub prefix: Option<String>,
+}
+
+fn default_algorithm() -> Algorithm {
+    Algorithm::Sha256
+}
+fn default_encoding() -> Encoding {
+    Encoding::Hex
+}
+
+impl HmacScheme {
+    pub fn new(header: &str, algorithm: Algorithm, encoding: Encoding, prefix: Option<&str>) -> Self {
+        Self {
+            header: header.to_owned(),
+            algorithm,
+            encoding,
+            prefix: prefix.map(str::to_owned),
+        }
+    }
+}
+
+/// How a source authenticates its deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scheme {
+    /// One HMAC of the body in one header.
+    Hmac(HmacScheme),
+    /// Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]` over `t.body`, key = the whole
+    /// `whsec_...` string; only too-old timestamps are rejected, as Stripe's libraries do.
+    Stripe { tolerance_secs: i64 },
+    /// Slack: `X-Slack-Signature: v0=<hex>` over `v0:ts:body`, `X-Slack-Request-Timestamp`.
+    Slack { tolerance_secs: i64 },
+    /// Standard Webhooks: `webhook-signature: v1,<b64> [v1,<b64> ...]` over `id.ts.body`,
+    /// key = base64-decoded part after `whsec_`.
+    StandardWebhooks { tolerance_secs: i64 },
+    /// No signature: the URL carries a secret token (`/webhooks/{source}/{token}` or
+    /// `?token=`), for providers that cannot sign (Bubble's signing is "coming soon").
+    UrlToken,
+}
+
+/// What a scheme looks at: headers, the raw body and a token from the URL.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedParts<'a> {
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    pub url_token: Option<&'a str>,
+}
+
+impl Scheme {
+    /// Checks the delivery against every secret; `now` is unix seconds.
+    pub fn verify(
+        &self,
+        secrets: &[Secret],
+        parts: SignedParts<'_>,
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        match self {
+            Scheme::Hmac(h) => verify_hmac(h, secrets, parts),
+            Scheme::Stripe { tolerance_secs } => verify_stripe(secrets, parts, now, *tolerance_secs),
+            Scheme::Slack { tolerance_secs } => verify_slack(secrets, parts, now, *tolerance_secs),
+            Scheme::StandardWebhooks { tolerance_secs } => {
+                verify_standard(secrets, parts, now, *tolerance_secs)
+            }
+            Scheme::UrlToken => verify_url_token(secrets, parts),
+        }
+    }
+
+    /// Signs `body` as the provider would, returning the headers to send. `id` is used by
+    /// schemes that sign a message id (Standard Webhooks). For `UrlToken` nothing is signed:
+    /// the caller puts the token in the URL.
+    pub fn sign(
+        &self,
+        secret: &Secret,
+        body: &[u8],
+        now: i64,
+        id: &str,
+    ) -> Result<Vec<(String, String)>, KeyError> {
+        Ok(match self {
+            Scheme::Hmac(h) => {
+                let raw = mac(h.algorithm, secret.expose().as_bytes(), &[body]);
+                let enc = match h.encoding {
+                    Encoding::Hex => hex::encode(raw),
+                    Encoding::Base64 => B64.encode(raw),
+                };
+                let value = format!("{}{}", h.prefix.as_deref().unwrap_or(""), enc);
+                vec![(h.header.clone(), value)]
+            }
+            Scheme::Stripe { .. } => {
+                let t = now.to_string();
+                let sig = mac(
+                    Algorithm::Sha256,
+                    secret.expose().as_bytes(),
+                    &[t.as_bytes(), b".", body],
+                );
+                vec![(
+                    "Stripe-Signature".into(),
+                    format!("t={t},v1={}", hex::encode(sig)),
+                )]
+            }
+            Scheme::Slack { .. } => {
+                let t = now.to_string();
+                let sig = mac(
+                    Algorithm::Sha256,
+                    secret.expose().as_bytes(),
+                    &[b"v0:", t.as_bytes(), b":", body],
+                );
+                vec![
+                    ("X-Slack-Request-Timestamp".into(), t),
+                    ("X-Slack-Signature".into(), format!("v0={}", hex::encode(sig))),
+                ]
+            }
+            Scheme::StandardWebhooks { .. } => {
+                let key = standard_key(secret)?;
+                let t = now.to_string();
+                let sig = mac(
+                    Algorithm::Sha256,
+                    &key,
+                    &[id.as_bytes(), b".", t.as_bytes(), b".", body],
+                );
+                vec![
+                    ("webhook-id".into(), id.to_owned()),
+                    ("webhook-timestamp".into(), t),
+                    ("webhook-signature".into(), format!("v1,{}", B64.encode(sig))),
+                ]
+            }
+            Scheme::UrlToken => Vec::new(),
+        })
+    }
+
+    /// Checks that a secret can key this scheme, so a bad secret fails at load, not per request.
+    pub fn check_secret(&self, secret: &Secret) -> Result<(), KeyError> {
+        if secret.expose().is_empty() {
+            return Err(KeyError("empty secret".into()));
+        }
+        if let Scheme::StandardWebhooks { .. } = self {
+            standard_key(secret)?;
+        }
+        Ok(())
+    }
+}
+
+/// A secret that cannot be used as a key (reported without its value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unusable secret: {0}")]
+pub struct KeyError(pub String);
+
+fn mac(alg: Algorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    macro_rules! run {
+        ($d:ty) => {{
+            // HMAC accepts keys of any length; new_from_slice cannot fail for it.
+            let mut m = match <Hmac<$d>>::new_from_slice(key) {
+                Ok(m) => m,
+                Err(_) => return Vec::new(),
+            };
+            for p in parts {
+                m.update(p);
+            }
+            m.finalize().into_bytes().to_vec()
+        }};
+    }
+    match alg {
+        Algorithm::Sha1 => run!(sha1::Sha1),
+        Algorithm::Sha256 => run!(Sha256),
+        Algorithm::Sha512 => run!(sha2::Sha512),
+    }
+}
+
+/// Constant-time check of one candidate signature against one key.
+fn mac_matches(alg: Algorithm, key: &[u8], parts: &[&[u8]], expected: &[u8]) -> bool {
+    macro_rules! run {
+        ($d:ty) => {{
+            let Ok(mut m) = <Hmac<$d>>::new_from_slice(key) else {
+                return false;
+            };
+            for p in parts {
+                m.update(p);
+            }
+            m.verify_slice(expected).is_ok()
+        }};
+    }
+    match alg {
+        Algorithm::Sha1 => run!(sha1::Sha1),
+        Algorithm::Sha256 => run!(Sha256),
+        Algorithm::Sha512 => run!(sha2::Sha512),
+    }
+}
+
+/// The one value of a header; repeated or non-ASCII values are rejected, not guessed at.
+fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, SignatureError> {
+    let mut all = headers.get_all(name).iter();
+    let first = all
+        .next()
+        .ok_or_else(|| SignatureError::Missing(format!("header {name}")))?;
+    if all.next().is_some() {
+        return Err(SignatureError::Repeated(name.to_owned()));
+    }
+    let v = first
+        .to_str()
+        .map_err(|_| SignatureError::Malformed(format!("header {name}")))?
+        .trim();
+    if v.is_empty() {
+        return Err(SignatureError::Missing(format!("header {name}")));
+    }
+    Ok(v)
+}
+
+fn decode_hex(s: &str, what: &str) -> Result<Vec<u8>, SignatureError> {
+    hex::decode(s).map_err(|_| SignatureError::Malformed(what.to_owned()))
+}
+
+fn verify_hmac(
+    h: &HmacScheme,
+    secrets: &[Secret],
+    parts: SignedParts<'_>,
+) -> Result<(), SignatureError> {
+    let value = single_header(parts.headers, &h.header)?;
+    let encoded = match &h.prefix {
+        Some(p) => value
+            .strip_prefix(p.as_str())
+            .ok_or_else(|| SignatureError::Malformed(format!("header {} (prefix)", h.header)))?,
+        None => value,
+    };
+    let what = format!("header {}", h.header);
+    let provided = match h.encoding {
+        Encoding::Hex => decode_hex(encoded, &what)?,
+        Encoding::Base64 => B64
+            .decode(encoded)
+            .map_err(|_| SignatureError::Malformed(what))?,
+    };
+    any_secret(secrets, |key| {
+        mac_matches(h.algorithm, key.expose().as_bytes(), &[parts.body], &provided)
+    })
+}
+
+/// True when any secret matches; every secret is tried so timing does not reveal which one.
+fn any_secret(
+    secrets: &[Secret],
+    mut check: impl FnMut(&Secret) -> bool,
+) -> Result<(), SignatureError> {
+    let mut ok = false;
+    for s in secrets {
+        ok |= check(s);
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
+    }
+}
+
+fn parse_timestamp(s: &str, what: &str) -> Result<i64, SignatureError> {
+    // Only plain decimal digits: "+5", " 5" or "1e9" are malformed, overflow is malformed.
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SignatureError::Malformed(what.to_owned()));
+    }
+    s.parse::<i64>()
+        .map_err(|_| SignatureError::Malformed(what.to_owned()))
+}
+
+fn within(ts: i64, now: i64, tolerance: i64, future_ok: bool) -> Result<(), SignatureError> {
+    let age = now.saturating_sub(ts);
+    if age > tolerance || (!future_ok && age < -tolerance) {
+        return Err(SignatureError::OutsideTolerance(tolerance));
+    }
+    Ok(())
+}
+
+fn verify_stripe(
+    secrets: &[Secret],
+    parts: SignedParts<'_>,
+    now: i64,
+    tolerance: i64,
+) -> Result<(), SignatureError> {
+    let header = single_header(parts.headers, "stripe-signature")?;
+    let mut t: Option<&str> = None;
+    let mut sigs: Vec<Vec<u8>> = Vec::new();
+    for item in header.split(',') {
+        let (k, v) = item
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| SignatureError::Malformed("header Stripe-Signature".into()))?;
+        match k {
+            "t" if t.is_none() => t = Some(v),
+            "t" => return Err(SignatureError::Repeated("Stripe-Signature t".into())),
+            // A v1 that is not hex cannot match; skip it as Stripe's libraries do.
+            "v1" => {
+                if let Ok(b) = hex::decode(v) {
+                    sigs.push(b);
+                }
+            }
+            _ => {}
+        }
+        // A header cannot carry more signatures than any real rotation needs.
+        if sigs.len() > 8 {
+            return Err(SignatureError::Malformed("header Stripe-Signature".into()));
+        }
+    }
+    let t = t.ok_or_else(|| SignatureError::Missing("Stripe-Signature timestamp".into()))?;
+    let ts = parse_timestamp(t, "Stripe-Signature timestamp")?;
+    if sigs.is_empty() {
+        return Err(SignatureError::Missing("Stripe-Signature v1 signature".into()));
+    }
+    any_secret(secrets, |key| {
+        let mut ok = false;
+        for sig in &sigs {
+            ok |= mac_matches(
+                Algorithm::Sha256,
+                key.expose().as_bytes(),
+                &[t.as_bytes(), b".", parts.body],
+                sig,
+            );
+        }
+        ok
+    })?;
+    within(ts, now, tolerance, true)
+}
+
+fn verify_slack(
+    secrets: &[Secret],
+    parts: SignedParts<'_>,
+    now: i64,
+    tolerance: i64,
+) -> Result<(), SignatureError> {
+    let t = single_header(parts.headers, "x-slack-request-timestamp")?;
+    let sig = single_header(parts.headers, "x-slack-signature")?;
+    let ts = parse_timestamp(t, "header X-Slack-Request-Timestamp")?;
+    let hexsig = sig
+        .strip_prefix("v0=")
+        .ok_or_else(|| SignatureError::Malformed("header X-Slack-Signature (prefix)".into()))?;
+    let provided = decode_hex(hexsig, "header X-Slack-Signature")?;
+    any_secret(secrets, |key| {
+        mac_matches(
+            Algorithm::Sha256,
+            key.expose().as_bytes(),
+            &[b"v0:", t.as_bytes(), b":", parts.body],
+            &provided,
+        )
+    })?;
+    within(ts, now, tolerance, false)
+}
+
+fn standard_key(secret: &Secret) -> Result<Vec<u8>, KeyError> {
+    let s = secret.expose();
+    let b64 = s.strip_prefix("whsec_").unwrap_or(s);
+    B64.decode(b64)
+        .map_err(|_| KeyError("Standard Webhooks secret is not base64 after whsec_".into()))
+}
+
+fn verify_standard(
+    secrets: &[Secret],
+    parts: SignedParts<'_>,
+    now: i64,
+    tolerance: i64,
+) -> Result<(), SignatureError> {
+    let id = single_header(parts.headers, "webhook-id")?;
+    let t = single_header(parts.headers, "webhook-timestamp")?;
+    let sig_header = single_header(parts.headers, "webhook-signature")?;
+    let ts = parse_timestamp(t, "header webhook-timestamp")?;
+    let mut sigs: Vec<Vec<u8>> = Vec::new();
+    for item in sig_header.split(' ').filter(|s| !s.is_empty()) {
+        // Other versions (v1a, ...) are skipped: we only know v1.
+        if let Some(b64) = item.strip_prefix("v1,") {
+            if let Ok(b) = B64.decode(b64) {
+                sigs.push(b);
+            }
+        }
+        if sigs.len() > 8 {
+            return Err(SignatureError::Malformed("header webhook-signature".into()));
+        }
+    }
+    if sigs.is_empty() {
+        return Err(SignatureError::Missing("webhook-signature v1 signature".into()));
+    }
+    any_secret(secrets, |key| {
+        let Ok(k) = standard_key(key) else {
+            return false;
+        };
+        let mut ok = false;
+        for sig in &sigs {
+            ok |= mac_matches(
+                Algorithm::Sha256,
+                &k,
+                &[id.as_bytes(), b".", t.as_bytes(), b".", parts.body],
+                sig,
+            );
+        }
+        ok
+    })?;
+    within(ts, now, tolerance, false)
+}
+
+fn verify_url_token(secrets: &[Secret], parts: SignedParts<'_>) -> Result<(), SignatureError> {
+    let token = parts
+        .url_token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| SignatureError::Missing("URL token".into()))?;
+    // Hash both sides so the comparison is constant time whatever the lengths.
+    let given = Sha256::digest(token.as_bytes());
+    any_secret(secrets, |s| {
+        bool::from(Sha256::digest(s.expose().as_bytes()).ct_eq(&given))
+    })
+}
+
+#[cfg(test)]
+mod tests;
