@@ -26,3 +26,7 @@ pub async fn sdk_config(operation_timeout: Duration) -> aws_config::SdkConfig {
 pub fn describe<E: std::error::Error>(e: &E) -> String {
     aws_sdk_sqs::error::DisplayErrorContext(e).to_string()
 }
+
+pub use aws_config::SdkConfig;
+pub use aws_sdk_dynamodb::Client as DynamoDbClient;
+pub use aws_sdk_sqs::Client as SqsClient;

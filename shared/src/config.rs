@@ -27,8 +27,17 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = SQS_MAX_MESSAGE_BYTES - 16 * 1024;
 
 /// The built-in scheme names, in the order the README lists them.
 pub const BUILT_IN_SCHEMES: &[&str] = &[
-    "bubble", "groupgm", "sendbird", "github", "stripe", "slack", "shopify", "line", "standard",
-    "hmac", "url_token",
+    "bubble",
+    "groupgm",
+    "sendbird",
+    "github",
+    "stripe",
+    "slack",
+    "shopify",
+    "line",
+    "standard",
+    "hmac",
+    "url_token",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -105,7 +114,12 @@ impl Sources {
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         // serde's message may quote the offending value; keep only its position.
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| {
-            ConfigError::Parse(format!("{:?} at line {} column {}", e.classify(), e.line(), e.column()))
+            ConfigError::Parse(format!(
+                "{:?} at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
         })?;
         let mut out = BTreeMap::new();
         for (name, rs) in raw.sources {
@@ -161,14 +175,19 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
         "github" => hmac("x-hub-signature-256", Encoding::Hex, Some("sha256=")),
         "shopify" => hmac("x-shopify-hmac-sha256", Encoding::Base64, None),
         "line" => hmac("x-line-signature", Encoding::Base64, None),
-        "stripe" => Scheme::Stripe { tolerance_secs: tol },
-        "slack" => Scheme::Slack { tolerance_secs: tol },
-        "standard" => Scheme::StandardWebhooks { tolerance_secs: tol },
+        "stripe" => Scheme::Stripe {
+            tolerance_secs: tol,
+        },
+        "slack" => Scheme::Slack {
+            tolerance_secs: tol,
+        },
+        "standard" => Scheme::StandardWebhooks {
+            tolerance_secs: tol,
+        },
         "hmac" => {
-            let h = rs
-                .hmac
-                .clone()
-                .ok_or("scheme `hmac` needs an `hmac` object (header, algorithm, encoding, prefix)")?;
+            let h = rs.hmac.clone().ok_or(
+                "scheme `hmac` needs an `hmac` object (header, algorithm, encoding, prefix)",
+            )?;
             if http::HeaderName::from_bytes(h.header.as_bytes()).is_err() {
                 return Err("hmac.header is not a valid header name".into());
             }
@@ -245,19 +264,102 @@ mod tests {
     #[test]
     fn rejects_bad_sources_without_echoing_secrets() {
         for (doc, needle) in [
-            (r#"{"sources":{"x":{"scheme":"nope","secrets":["s3cr3t-value"]}}}"#, "unknown scheme"),
-            (r#"{"sources":{"x":{"scheme":"bubble","secrets":[]}}}"#, "at least one secret"),
-            (r#"{"sources":{"x":{"scheme":"bubble","secrets":[""]}}}"#, "empty secret"),
-            (r#"{"sources":{"x":{"scheme":"standard","secrets":["whsec_!!s3cr3t-value"]}}}"#, "not base64"),
-            (r#"{"sources":{"X Y":{"scheme":"bubble","secrets":["s3cr3t-value"]}}}"#, "name must be"),
-            (r#"{"sources":{"x":{"scheme":"hmac","secrets":["s3cr3t-value"]}}}"#, "needs an `hmac`"),
-            (r#"{"sources":{"x":{"scheme":"bubble","secrets":["s3cr3t-value"],"max_body_bytes":99999999}}}"#, "max_body_bytes"),
-            (r#"{"sources":{"x":{"scheme":"bubble","secrets":["s3cr3t-value"],"extra":1}}}"#, "not valid JSON"),
-            (r#"{"sources":{"x":{"scheme":"bubble","secrets":"s3cr3t-value"}}}"#, "not valid JSON"),
+            (
+                r#"{"sources":{"x":{"scheme":"nope","secrets":["s3cr3t-value"]}}}"#,
+                "unknown scheme",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"bubble","secrets":[]}}}"#,
+                "at least one secret",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"bubble","secrets":[""]}}}"#,
+                "empty secret",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"standard","secrets":["whsec_!!s3cr3t-value"]}}}"#,
+                "not base64",
+            ),
+            (
+                r#"{"sources":{"X Y":{"scheme":"bubble","secrets":["s3cr3t-value"]}}}"#,
+                "name must be",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"hmac","secrets":["s3cr3t-value"]}}}"#,
+                "needs an `hmac`",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"bubble","secrets":["s3cr3t-value"],"max_body_bytes":99999999}}}"#,
+                "max_body_bytes",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"bubble","secrets":["s3cr3t-value"],"extra":1}}}"#,
+                "not valid JSON",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"bubble","secrets":"s3cr3t-value"}}}"#,
+                "not valid JSON",
+            ),
         ] {
             let err = Sources::from_json(doc).unwrap_err().to_string();
             assert!(err.contains(needle), "{doc}: {err}");
             assert!(!err.contains("s3cr3t-value"), "secret echoed: {err}");
+        }
+    }
+}
+
+/// Where the sources document comes from: a local file in development, the Secrets Manager
+/// secret in AWS (the same JSON either way).
+#[derive(Debug, Clone)]
+pub enum SourcesOrigin {
+    File(std::path::PathBuf),
+    SecretsManager {
+        client: aws_sdk_secretsmanager::Client,
+        secret_id: String,
+    },
+}
+
+pub const ENV_SOURCES_FILE: &str = "HOOKWELL_SOURCES_FILE";
+pub const ENV_SOURCES_SECRET_ID: &str = "HOOKWELL_SOURCES_SECRET_ID";
+
+impl SourcesOrigin {
+    /// `HOOKWELL_SOURCES_SECRET_ID` (AWS) or else `HOOKWELL_SOURCES_FILE` (development).
+    /// Only the secret's *name* is in the environment, never its value.
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        if let Ok(id) = std::env::var(ENV_SOURCES_SECRET_ID) {
+            return Ok(Self::SecretsManager {
+                client: aws_sdk_secretsmanager::Client::new(sdk),
+                secret_id: id,
+            });
+        }
+        if let Ok(path) = std::env::var(ENV_SOURCES_FILE) {
+            return Ok(Self::File(path.into()));
+        }
+        Err(ConfigError::Read {
+            origin: "environment".into(),
+            reason: format!("set {ENV_SOURCES_SECRET_ID} or {ENV_SOURCES_FILE}"),
+        })
+    }
+
+    pub async fn load(&self) -> Result<Sources, ConfigError> {
+        match self {
+            Self::File(path) => Sources::from_file(path),
+            Self::SecretsManager { client, secret_id } => {
+                let out = client
+                    .get_secret_value()
+                    .secret_id(secret_id)
+                    .send()
+                    .await
+                    .map_err(|e| ConfigError::Read {
+                        origin: format!("secret {secret_id}"),
+                        reason: crate::aws::describe(&e),
+                    })?;
+                let text = out.secret_string().ok_or_else(|| ConfigError::Read {
+                    origin: format!("secret {secret_id}"),
+                    reason: "secret has no string value".into(),
+                })?;
+                Sources::from_json(text)
+            }
         }
     }
 }

@@ -163,7 +163,10 @@ mod tests {
         assert_eq!(e.body_encoding, BodyEncoding::Base64);
         let json = e.to_json();
         assert!(json.contains("\"body_encoding\":\"base64\""));
-        assert_eq!(Envelope::from_json(&json).unwrap().body_bytes().as_ref(), &body);
+        assert_eq!(
+            Envelope::from_json(&json).unwrap().body_bytes().as_ref(),
+            &body
+        );
     }
 
     #[test]
@@ -175,10 +178,19 @@ mod tests {
             ("{", "Malformed"),
             ("[]", "Malformed"),
             (&good.replace("\"v\":1", "\"v\":2"), "Version"),
-            (&good.replace("\"event_id\":\"i\"", "\"event_id\":\"\""), "Empty"),
-            (&good.replace("\"received_at\":\"", "\"received_at\":\"x"), "Malformed"),
             (
-                &good.replace("\"body\":\"x\"", "\"body\":\"!!\",\"body_encoding\":\"base64\""),
+                &good.replace("\"event_id\":\"i\"", "\"event_id\":\"\""),
+                "Empty",
+            ),
+            (
+                &good.replace("\"received_at\":\"", "\"received_at\":\"x"),
+                "Malformed",
+            ),
+            (
+                &good.replace(
+                    "\"body\":\"x\"",
+                    "\"body\":\"!!\",\"body_encoding\":\"base64\"",
+                ),
                 "BadBase64",
             ),
         ];

@@ -125,7 +125,7 @@ impl IdentitySpec {
                     "/payload/message_id",
                     "/payload/created_at",
                     "/payload/updated_at",
-                    "/members",
+                    "/users",
                 ]),
                 requires_json: true,
                 ..g

@@ -70,9 +70,7 @@ impl IngestError {
             }
             Self::EmptyBody => "empty_body",
             Self::Accept(AcceptError::Identity(IdentityError::NotJson)) => "malformed_body",
-            Self::Accept(AcceptError::Identity(IdentityError::MissingSplit(_))) => {
-                "malformed_body"
-            }
+            Self::Accept(AcceptError::Identity(IdentityError::MissingSplit(_))) => "malformed_body",
             Self::Signature(e) => e.code(),
             Self::Queue(_) => "queue_unavailable",
         }
@@ -161,7 +159,10 @@ impl<Q: EventQueue> Ingest<Q> {
     }
 
     /// Replaces the clock (tests use fixed times for timestamped schemes).
-    pub fn with_clock(mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+    pub fn with_clock(
+        mut self,
+        clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
+    ) -> Self {
         self.clock = Arc::new(clock);
         self
     }
@@ -258,7 +259,10 @@ impl<Q: EventQueue> Ingest<Q> {
                 event_id = %env.event_id
             );
             async {
-                self.queue.enqueue(ev).await.inspect_err(|_| m.enqueue_failed())?;
+                self.queue
+                    .enqueue(ev)
+                    .await
+                    .inspect_err(|_| m.enqueue_failed())?;
                 m.enqueued(&env.event_type);
                 info!(bytes = ev.message_body().len(), "enqueued");
                 Ok::<_, IngestError>(())
@@ -269,7 +273,9 @@ impl<Q: EventQueue> Ingest<Q> {
         }
         let body = match ids.as_slice() {
             [one] => serde_json::json!({ "status": "accepted", "event_id": one }),
-            _ => serde_json::json!({ "status": "accepted", "event_id": ids.first(), "event_ids": ids }),
+            _ => {
+                serde_json::json!({ "status": "accepted", "event_id": ids.first(), "event_ids": ids })
+            }
         };
         Ok(json_response(StatusCode::OK, body.to_string()))
     }

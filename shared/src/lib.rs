@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod lambda;
 pub mod metrics;
 pub mod queue;
+pub mod samples;
 pub mod scheme;
 pub mod secret;
 pub mod telemetry;

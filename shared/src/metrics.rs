@@ -29,7 +29,11 @@ pub fn emf_line(
     let metrics: Vec<Value> = counts
         .keys()
         .map(|k| json!({"Name": k, "Unit": "Count"}))
-        .chain(millis.keys().map(|k| json!({"Name": k, "Unit": "Milliseconds"})))
+        .chain(
+            millis
+                .keys()
+                .map(|k| json!({"Name": k, "Unit": "Milliseconds"})),
+        )
         .collect();
     let mut root = Map::new();
     root.insert(

@@ -79,7 +79,12 @@ fn default_encoding() -> Encoding {
 }
 
 impl HmacScheme {
-    pub fn new(header: &str, algorithm: Algorithm, encoding: Encoding, prefix: Option<&str>) -> Self {
+    pub fn new(
+        header: &str,
+        algorithm: Algorithm,
+        encoding: Encoding,
+        prefix: Option<&str>,
+    ) -> Self {
         Self {
             header: header.to_owned(),
             algorithm,
@@ -125,7 +130,9 @@ impl Scheme {
     ) -> Result<(), SignatureError> {
         match self {
             Scheme::Hmac(h) => verify_hmac(h, secrets, parts),
-            Scheme::Stripe { tolerance_secs } => verify_stripe(secrets, parts, now, *tolerance_secs),
+            Scheme::Stripe { tolerance_secs } => {
+                verify_stripe(secrets, parts, now, *tolerance_secs)
+            }
             Scheme::Slack { tolerance_secs } => verify_slack(secrets, parts, now, *tolerance_secs),
             Scheme::StandardWebhooks { tolerance_secs } => {
                 verify_standard(secrets, parts, now, *tolerance_secs)
@@ -175,7 +182,10 @@ impl Scheme {
                 );
                 vec![
                     ("X-Slack-Request-Timestamp".into(), t),
-                    ("X-Slack-Signature".into(), format!("v0={}", hex::encode(sig))),
+                    (
+                        "X-Slack-Signature".into(),
+                        format!("v0={}", hex::encode(sig)),
+                    ),
                 ]
             }
             Scheme::StandardWebhooks { .. } => {
@@ -189,7 +199,10 @@ impl Scheme {
                 vec![
                     ("webhook-id".into(), id.to_owned()),
                     ("webhook-timestamp".into(), t),
-                    ("webhook-signature".into(), format!("v1,{}", B64.encode(sig))),
+                    (
+                        "webhook-signature".into(),
+                        format!("v1,{}", B64.encode(sig)),
+                    ),
                 ]
             }
             Scheme::UrlToken => Vec::new(),
@@ -297,7 +310,12 @@ fn verify_hmac(
             .map_err(|_| SignatureError::Malformed(what))?,
     };
     any_secret(secrets, |key| {
-        mac_matches(h.algorithm, key.expose().as_bytes(), &[parts.body], &provided)
+        mac_matches(
+            h.algorithm,
+            key.expose().as_bytes(),
+            &[parts.body],
+            &provided,
+        )
     })
 }
 
@@ -367,7 +385,9 @@ fn verify_stripe(
     let t = t.ok_or_else(|| SignatureError::Missing("Stripe-Signature timestamp".into()))?;
     let ts = parse_timestamp(t, "Stripe-Signature timestamp")?;
     if sigs.is_empty() {
-        return Err(SignatureError::Missing("Stripe-Signature v1 signature".into()));
+        return Err(SignatureError::Missing(
+            "Stripe-Signature v1 signature".into(),
+        ));
     }
     any_secret(secrets, |key| {
         let mut ok = false;
@@ -438,7 +458,9 @@ fn verify_standard(
         }
     }
     if sigs.is_empty() {
-        return Err(SignatureError::Missing("webhook-signature v1 signature".into()));
+        return Err(SignatureError::Missing(
+            "webhook-signature v1 signature".into(),
+        ));
     }
     any_secret(secrets, |key| {
         let Ok(k) = standard_key(key) else {

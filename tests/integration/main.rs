@@ -1,1 +1,10 @@
+//! One integration-test binary: every test talks to the local AWS emulator through the real
+//! AWS SDK. Run with `make test`, which starts moto and sets AWS_ENDPOINT_URL.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod ingest;

@@ -1,1 +1,161 @@
+//! Helpers for the integration tests: the local AWS (moto, started by `infra/moto.sh`),
+//! unique resources per test, Lambda event fixtures and signing with the dev secrets.
 
+// Test support: a failed set-up step should stop the test loudly.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use hookwell::{Secret, Sources};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+pub const DEV_SOURCES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/local/sources.json");
+
+/// The emulator's URL; the tests only ever talk to loopback.
+pub fn endpoint() -> String {
+    let url = std::env::var("AWS_ENDPOINT_URL").expect(
+        "AWS_ENDPOINT_URL is not set: run the tests with `make test` (or infra/moto.sh cargo test)",
+    );
+    assert!(
+        url.starts_with("http://127.0.0.1:") || url.starts_with("http://localhost:"),
+        "tests only talk to a loopback emulator, not {url}"
+    );
+    url
+}
+
+pub async fn sdk() -> aws_config::SdkConfig {
+    endpoint();
+    hookwell::aws::sdk_config(Duration::from_secs(10)).await
+}
+
+/// A name no other test (or earlier run against the same emulator) uses.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{prefix}-{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        fastrand_u32()
+    )
+}
+
+fn fastrand_u32() -> u32 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    t ^ std::process::id().rotate_left(16)
+}
+
+/// A standard queue sized like production (1 MiB messages).
+pub async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.create_queue()
+        .queue_name(name)
+        .attributes(QueueAttributeName::MaximumMessageSize, "1048576")
+        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url")
+}
+
+/// Receives everything currently visible (bounded: at most `max` messages, 20 rounds).
+pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str, max: usize) -> Vec<Message> {
+    let mut out = Vec::new();
+    for _ in 0..20 {
+        let got = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .expect("receive")
+            .messages
+            .unwrap_or_default();
+        if got.is_empty() || out.len() >= max {
+            break;
+        }
+        for m in &got {
+            if let Some(h) = m.receipt_handle() {
+                sqs.delete_message()
+                    .queue_url(url)
+                    .receipt_handle(h)
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+        }
+        out.extend(got);
+    }
+    out
+}
+
+pub fn dev_sources() -> Sources {
+    Sources::from_file(std::path::Path::new(DEV_SOURCES)).expect("dev sources")
+}
+
+/// Signs `body` for `source` with its first dev secret at `now` (unix s).
+pub fn sign(sources: &Sources, source: &str, body: &[u8], now: i64) -> Vec<(String, String)> {
+    let s = sources.get(source).expect("source");
+    let secret: &Secret = s.secrets().first().expect("secret");
+    s.scheme()
+        .sign(secret, body, now, &format!("msg_{now}"))
+        .expect("sign")
+}
+
+/// An API Gateway HTTP API (v2) or Function URL event built from a fixture.
+pub fn lambda_event(
+    fixture: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> String {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(format!("{FIXTURES}/{fixture}")).expect("fixture");
+    let mut ev: serde_json::Value = serde_json::from_str(&text).expect("fixture json");
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    ev["rawPath"] = path.into();
+    ev["rawQueryString"] = query.into();
+    ev["requestContext"]["http"]["method"] = method.into();
+    ev["requestContext"]["http"]["path"] = path.into();
+    let hs = ev["headers"].as_object_mut().expect("headers");
+    hs.insert("content-length".into(), body.len().to_string().into());
+    for (k, v) in headers {
+        let k = k.to_ascii_lowercase();
+        // API Gateway joins a repeated header's values with commas.
+        let joined = match hs.get(&k).and_then(|x| x.as_str()) {
+            Some(prev) if k != "content-length" => format!("{prev},{v}"),
+            _ => v.clone(),
+        };
+        hs.insert(k, joined.into());
+    }
+    match std::str::from_utf8(body) {
+        Ok(s) => {
+            ev["body"] = s.into();
+            ev["isBase64Encoded"] = false.into();
+        }
+        Err(_) => {
+            ev["body"] = base64::engine::general_purpose::STANDARD
+                .encode(body)
+                .into();
+            ev["isBase64Encoded"] = true.into();
+        }
+    }
+    ev.to_string()
+}
+
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

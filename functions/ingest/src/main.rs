@@ -1,1 +1,34 @@
-fn main() {}
+//! Ingest Lambda: wiring only. Config and clients are built once per cold start.
+
+use hookwell::config::SourcesOrigin;
+use hookwell::{Ingest, SourcesCell, SqsEventQueue};
+use lambda_http::{service_fn, Error, Request};
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// Below the shortest provider deadline (Bubble and Sendbird: 5 s), so a slow queue turns into
+/// a 503 the provider retries rather than a timeout it may not.
+const SQS_CALL_BUDGET: Duration = Duration::from_millis(3500);
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    hookwell::telemetry::init();
+    let sdk = hookwell::aws::sdk_config(SQS_CALL_BUDGET).await;
+    let queue_url =
+        std::env::var("HOOKWELL_QUEUE_URL").map_err(|_| "HOOKWELL_QUEUE_URL is not set")?;
+    let origin = SourcesOrigin::from_env(&sdk)?;
+    let sources = origin.load().await?;
+    let ingest = Ingest::new(
+        SourcesCell::new(sources),
+        SqsEventQueue::new(aws_sdk_sqs_client(&sdk), queue_url),
+    );
+    let ingest = &ingest;
+    lambda_http::run(service_fn(move |req: Request| async move {
+        Ok::<_, Infallible>(hookwell::lambda::handle_ingest(ingest, req).await)
+    }))
+    .await
+}
+
+fn aws_sdk_sqs_client(sdk: &hookwell::aws::SdkConfig) -> hookwell::aws::SqsClient {
+    hookwell::aws::SqsClient::new(sdk)
+}

@@ -5,9 +5,16 @@ fn no_headers(_: &str) -> Option<String> {
     None
 }
 
-fn ids(spec: &IdentitySpec, body: &[u8], hdr: &dyn Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+fn ids(
+    spec: &IdentitySpec,
+    body: &[u8],
+    hdr: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, String)> {
     match spec.identify(hdr, body).unwrap() {
-        Found::Events(evs) => evs.into_iter().map(|e| (e.event_type, e.event_id)).collect(),
+        Found::Events(evs) => evs
+            .into_iter()
+            .map(|e| (e.event_type, e.event_id))
+            .collect(),
         Found::Handshake(h) => panic!("unexpected handshake {h}"),
     }
 }
@@ -46,7 +53,10 @@ fn bubble_messages_and_edits_and_members() {
 fn bubble_type_falls_back_to_header() {
     let spec = IdentitySpec::preset("bubble").unwrap();
     let h = |n: &str| (n == "x-bubble-event").then(|| "DM_MESSAGE_CREATE".to_owned());
-    assert_eq!(ids(&spec, br#"{"data":{"id":"1"}}"#, &h)[0].0, "DM_MESSAGE_CREATE");
+    assert_eq!(
+        ids(&spec, br#"{"data":{"id":"1"}}"#, &h)[0].0,
+        "DM_MESSAGE_CREATE"
+    );
 }
 
 #[test]
@@ -57,7 +67,10 @@ fn groupgm_two_members_joining_in_one_second_do_not_collide() {
     let msg = json!({"event":"message.received","timestamp":1764046800,"group":{"id":"g1"},"message":{"id":"m1","text":"x"}});
     let edited = json!({"event":"message.received","timestamp":1764046800,"group":{"id":"g1"},"message":{"id":"m1","text":"y","edited_at":1764046900}});
     let file = json!({"event":"file.uploaded","timestamp":1764046800,"group":{"id":"g1"},"file":{"id":"f1"}});
-    let got: Vec<_> = [&a, &b, &left, &msg, &edited, &file].iter().map(|x| one("groupgm", x)).collect();
+    let got: Vec<_> = [&a, &b, &left, &msg, &edited, &file]
+        .iter()
+        .map(|x| one("groupgm", x))
+        .collect();
     assert_eq!(got[0].0, "member.joined");
     assert_eq!(got[5].0, "file.uploaded");
     for i in 0..got.len() {
@@ -89,17 +102,29 @@ fn header_ids_for_github_shopify_standard() {
         _ => None,
     };
     // GitHub bodies need not be JSON (form-encoded deliveries exist): never parsed.
-    assert_eq!(ids(&gh, b"payload=%7B%7D", &h)[0], ("push".into(), "72d3162e-cc78-11e3-81ab-4c9367dc0958".into()));
+    assert_eq!(
+        ids(&gh, b"payload=%7B%7D", &h)[0],
+        ("push".into(), "72d3162e-cc78-11e3-81ab-4c9367dc0958".into())
+    );
     let std = IdentitySpec::preset("standard").unwrap();
     let h = |n: &str| (n == "webhook-id").then(|| "msg_p5jXN8AQM9LWM0D4loKWxJek".to_owned());
-    assert_eq!(ids(&std, br#"{"type":"user.created"}"#, &h)[0], ("user.created".into(), "msg_p5jXN8AQM9LWM0D4loKWxJek".into()));
+    assert_eq!(
+        ids(&std, br#"{"type":"user.created"}"#, &h)[0],
+        ("user.created".into(), "msg_p5jXN8AQM9LWM0D4loKWxJek".into())
+    );
 }
 
 #[test]
 fn stripe_and_slack_use_body_ids() {
-    assert_eq!(one("stripe", &json!({"id":"evt_1","type":"invoice.paid"})), ("invoice.paid".into(), "evt_1".into()));
     assert_eq!(
-        one("slack", &json!({"type":"event_callback","event_id":"Ev08","event":{"type":"app_mention"}})),
+        one("stripe", &json!({"id":"evt_1","type":"invoice.paid"})),
+        ("invoice.paid".into(), "evt_1".into())
+    );
+    assert_eq!(
+        one(
+            "slack",
+            &json!({"type":"event_callback","event_id":"Ev08","event":{"type":"app_mention"}})
+        ),
         ("app_mention".into(), "Ev08".into())
     );
     // Slash commands are form posts: typed "form", identified by their bytes.
@@ -114,7 +139,10 @@ fn slack_url_verification_is_a_handshake() {
     let spec = IdentitySpec::preset("slack").unwrap();
     let body = br#"{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
     match spec.identify(&no_headers, body).unwrap() {
-        Found::Handshake(h) => assert_eq!(h, r#"{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}"#),
+        Found::Handshake(h) => assert_eq!(
+            h,
+            r#"{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}"#
+        ),
         other => panic!("{other:?}"),
     }
 }
@@ -133,17 +161,33 @@ fn line_splits_events_keeping_exact_bytes() {
         other => panic!("{other:?}"),
     }
     // The console's "Verify" sends no events: nothing to enqueue, not an error.
-    assert_eq!(spec.identify(&no_headers, br#"{"destination":"U1","events":[]}"#).unwrap(), Found::Events(vec![]));
-    assert_eq!(spec.identify(&no_headers, br#"{"destination":"U1"}"#), Err(IdentityError::MissingSplit("/events".into())));
+    assert_eq!(
+        spec.identify(&no_headers, br#"{"destination":"U1","events":[]}"#)
+            .unwrap(),
+        Found::Events(vec![])
+    );
+    assert_eq!(
+        spec.identify(&no_headers, br#"{"destination":"U1"}"#),
+        Err(IdentityError::MissingSplit("/events".into()))
+    );
 }
 
 #[test]
 fn json_required_rejects_bad_json_and_deep_nesting() {
     let spec = IdentitySpec::preset("bubble").unwrap();
-    assert_eq!(spec.identify(&no_headers, b"{not json"), Err(IdentityError::NotJson));
-    assert_eq!(spec.identify(&no_headers, &[0xff, 0xfe]), Err(IdentityError::NotJson));
+    assert_eq!(
+        spec.identify(&no_headers, b"{not json"),
+        Err(IdentityError::NotJson)
+    );
+    assert_eq!(
+        spec.identify(&no_headers, &[0xff, 0xfe]),
+        Err(IdentityError::NotJson)
+    );
     let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-    assert_eq!(spec.identify(&no_headers, deep.as_bytes()), Err(IdentityError::NotJson));
+    assert_eq!(
+        spec.identify(&no_headers, deep.as_bytes()),
+        Err(IdentityError::NotJson)
+    );
 }
 
 #[test]
@@ -151,7 +195,10 @@ fn generic_falls_back_to_body_hash() {
     let spec = IdentitySpec::generic();
     let a = ids(&spec, b"abc", &no_headers);
     assert_eq!(a[0].0, "webhook");
-    assert_eq!(a[0].1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(
+        a[0].1,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
     assert_ne!(a, ids(&spec, b"abd", &no_headers));
 }
 
@@ -162,6 +209,10 @@ fn weird_ids_and_types_are_cleaned() {
     let got = one("stripe", &json!({"id": long, "type": "a\u{0}b\nc"}));
     assert_eq!(got.0, "abc");
     assert!(got.1.starts_with("h-") && got.1.len() == 66);
-    let got2 = ids(&spec, json!({"id": "evt 1", "type": "t"}).to_string().as_bytes(), &no_headers);
+    let got2 = ids(
+        &spec,
+        json!({"id": "evt 1", "type": "t"}).to_string().as_bytes(),
+        &no_headers,
+    );
     assert!(got2[0].1.starts_with("h-"));
 }

@@ -17,7 +17,10 @@ impl EventQueue for Arc<FakeQueue> {
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(QueueError("connection refused".into()));
         }
-        self.sent.lock().unwrap().push(event.message_body().to_owned());
+        self.sent
+            .lock()
+            .unwrap()
+            .push(event.message_body().to_owned());
         Ok(())
     }
 }
@@ -31,31 +34,57 @@ const CONFIG: &str = r#"{"sources":{
   "github":{"scheme":"github","secrets":["gh-dev-secret"]}
 }}"#;
 
-fn setup() -> (Ingest<Arc<FakeQueue>>, Arc<FakeQueue>, Arc<Mutex<Vec<String>>>) {
+type Lines = Arc<Mutex<Vec<String>>>;
+
+fn setup() -> (Ingest<Arc<FakeQueue>>, Arc<FakeQueue>, Lines) {
     let q = Arc::new(FakeQueue::default());
     let lines = Arc::new(Mutex::new(Vec::new()));
     let l2 = lines.clone();
-    let ingest = Ingest::new(SourcesCell::new(Sources::from_json(CONFIG).unwrap()), q.clone())
-        .with_clock(|| OffsetDateTime::from_unix_timestamp(NOW).unwrap())
-        .with_metrics_sink(Arc::new(move |l: &str| l2.lock().unwrap().push(l.to_owned())));
+    let ingest = Ingest::new(
+        SourcesCell::new(Sources::from_json(CONFIG).unwrap()),
+        q.clone(),
+    )
+    .with_clock(|| OffsetDateTime::from_unix_timestamp(NOW).unwrap())
+    .with_metrics_sink(Arc::new(move |l: &str| {
+        l2.lock().unwrap().push(l.to_owned())
+    }));
     (ingest, q, lines)
 }
 
 fn req(method: Method, path: &str, headers: &[(String, String)], body: &[u8]) -> IngestRequest {
     let mut h = HeaderMap::new();
     for (k, v) in headers {
-        h.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+        h.append(
+            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
     }
     let (path, query) = match path.split_once('?') {
         Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
         None => (path.to_owned(), None),
     };
-    IngestRequest { method, path, query, headers: h, body: Bytes::copy_from_slice(body) }
+    IngestRequest {
+        method,
+        path,
+        query,
+        headers: h,
+        body: Bytes::copy_from_slice(body),
+    }
 }
 
-fn sign(ingest: &Ingest<Arc<FakeQueue>>, source: &str, secret: &str, body: &[u8]) -> Vec<(String, String)> {
+fn sign(
+    ingest: &Ingest<Arc<FakeQueue>>,
+    source: &str,
+    secret: &str,
+    body: &[u8],
+) -> Vec<(String, String)> {
     let sources = ingest.sources().current();
-    sources.get(source).unwrap().scheme().sign(&Secret::new(secret), body, NOW, "msg_1").unwrap()
+    sources
+        .get(source)
+        .unwrap()
+        .scheme()
+        .sign(&Secret::new(secret), body, NOW, "msg_1")
+        .unwrap()
 }
 
 fn json_body(r: &Response<String>) -> serde_json::Value {
@@ -69,7 +98,9 @@ const MSG: &[u8] = br#"{"type":"MESSAGE_CREATE","timestamp":"2026-11-25T05:00:00
 async fn signed_bubble_is_accepted_and_enqueued() {
     let (ingest, q, lines) = setup();
     let h = sign(&ingest, "bubble", "bubble-dev-secret", MSG);
-    let r = ingest.handle(req(Method::POST, "/webhooks/bubble", &h, MSG)).await;
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/bubble", &h, MSG))
+        .await;
     assert_eq!(r.status(), 200);
     let b = json_body(&r);
     assert_eq!(b["status"], "accepted");
@@ -101,25 +132,119 @@ async fn rejections_have_exact_status_and_enqueue_nothing() {
     let mut twice = good.clone();
     twice.push(good[0].clone());
     let cases: Vec<(&str, IngestRequest, u16, &str)> = vec![
-        ("tampered", req(Method::POST, "/webhooks/bubble", &good, &tampered), 401, "invalid_signature"),
-        ("missing signature", req(Method::POST, "/webhooks/bubble", &[], MSG), 401, "missing_signature"),
-        ("wrong secret", req(Method::POST, "/webhooks/bubble", &sign(&ingest, "bubble", "nope", MSG), MSG), 401, "invalid_signature"),
-        ("header twice", req(Method::POST, "/webhooks/bubble", &twice, MSG), 401, "invalid_signature"),
-        ("unknown source", req(Method::POST, "/webhooks/nosuch", &good, MSG), 404, "unknown_source"),
-        ("no route", req(Method::POST, "/other", &good, MSG), 404, "not_found"),
-        ("extra segments", req(Method::POST, "/webhooks/bubble/a/b", &good, MSG), 404, "not_found"),
-        ("GET", req(Method::GET, "/webhooks/bubble", &good, MSG), 405, "method_not_allowed"),
-        ("too large", req(Method::POST, "/webhooks/bubble", &big_h, &big), 413, "payload_too_large"),
-        ("empty", req(Method::POST, "/webhooks/bubble", &good, b""), 400, "empty_body"),
-        ("malformed json", req(Method::POST, "/webhooks/bubble", &bad_json_h, bad_json), 400, "malformed_body"),
-        ("non-utf8 for a JSON provider", req(Method::POST, "/webhooks/bubble", &non_utf8_h, &non_utf8), 400, "malformed_body"),
-        ("deep nesting", req(Method::POST, "/webhooks/bubble", &deep_h, deep.as_bytes()), 400, "malformed_body"),
-        ("bad url token", req(Method::POST, "/webhooks/bubble-token/tok_wrong", &[], MSG), 401, "invalid_signature"),
-        ("no url token", req(Method::POST, "/webhooks/bubble-token", &[], MSG), 401, "missing_signature"),
-        ("stale slack", req(Method::POST, "/webhooks/slack", &{
-            let s = ingest.sources().current();
-            s.get("slack").unwrap().scheme().sign(&Secret::new("slack-dev-secret"), MSG, NOW - 301, "").unwrap()
-        }, MSG), 401, "stale_timestamp"),
+        (
+            "tampered",
+            req(Method::POST, "/webhooks/bubble", &good, &tampered),
+            401,
+            "invalid_signature",
+        ),
+        (
+            "missing signature",
+            req(Method::POST, "/webhooks/bubble", &[], MSG),
+            401,
+            "missing_signature",
+        ),
+        (
+            "wrong secret",
+            req(
+                Method::POST,
+                "/webhooks/bubble",
+                &sign(&ingest, "bubble", "nope", MSG),
+                MSG,
+            ),
+            401,
+            "invalid_signature",
+        ),
+        (
+            "header twice",
+            req(Method::POST, "/webhooks/bubble", &twice, MSG),
+            401,
+            "invalid_signature",
+        ),
+        (
+            "unknown source",
+            req(Method::POST, "/webhooks/nosuch", &good, MSG),
+            404,
+            "unknown_source",
+        ),
+        (
+            "no route",
+            req(Method::POST, "/other", &good, MSG),
+            404,
+            "not_found",
+        ),
+        (
+            "extra segments",
+            req(Method::POST, "/webhooks/bubble/a/b", &good, MSG),
+            404,
+            "not_found",
+        ),
+        (
+            "GET",
+            req(Method::GET, "/webhooks/bubble", &good, MSG),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "too large",
+            req(Method::POST, "/webhooks/bubble", &big_h, &big),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "empty",
+            req(Method::POST, "/webhooks/bubble", &good, b""),
+            400,
+            "empty_body",
+        ),
+        (
+            "malformed json",
+            req(Method::POST, "/webhooks/bubble", &bad_json_h, bad_json),
+            400,
+            "malformed_body",
+        ),
+        (
+            "non-utf8 for a JSON provider",
+            req(Method::POST, "/webhooks/bubble", &non_utf8_h, &non_utf8),
+            400,
+            "malformed_body",
+        ),
+        (
+            "deep nesting",
+            req(Method::POST, "/webhooks/bubble", &deep_h, deep.as_bytes()),
+            400,
+            "malformed_body",
+        ),
+        (
+            "bad url token",
+            req(Method::POST, "/webhooks/bubble-token/tok_wrong", &[], MSG),
+            401,
+            "invalid_signature",
+        ),
+        (
+            "no url token",
+            req(Method::POST, "/webhooks/bubble-token", &[], MSG),
+            401,
+            "missing_signature",
+        ),
+        (
+            "stale slack",
+            req(
+                Method::POST,
+                "/webhooks/slack",
+                &{
+                    let s = ingest.sources().current();
+                    s.get("slack")
+                        .unwrap()
+                        .scheme()
+                        .sign(&Secret::new("slack-dev-secret"), MSG, NOW - 301, "")
+                        .unwrap()
+                },
+                MSG,
+            ),
+            401,
+            "stale_timestamp",
+        ),
     ];
     for (what, r, status, code) in cases {
         let resp = ingest.handle(r).await;
@@ -127,7 +252,10 @@ async fn rejections_have_exact_status_and_enqueue_nothing() {
         let b = json_body(&resp);
         assert_eq!(b["error"], code, "{what}");
         assert!(b["message"].is_string(), "{what}");
-        assert!(!resp.body().contains("bubble-dev-secret") && !resp.body().contains("hello"), "{what} echoes");
+        assert!(
+            !resp.body().contains("bubble-dev-secret") && !resp.body().contains("hello"),
+            "{what} echoes"
+        );
     }
     assert!(q.sent.lock().unwrap().is_empty());
 }
@@ -135,7 +263,9 @@ async fn rejections_have_exact_status_and_enqueue_nothing() {
 #[tokio::test]
 async fn method_not_allowed_says_allow_post() {
     let (ingest, _, _) = setup();
-    let r = ingest.handle(req(Method::PUT, "/webhooks/bubble", &[], MSG)).await;
+    let r = ingest
+        .handle(req(Method::PUT, "/webhooks/bubble", &[], MSG))
+        .await;
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers().get("allow").unwrap(), "POST");
 }
@@ -145,11 +275,16 @@ async fn queue_down_is_503_and_nothing_half_accepted() {
     let (ingest, q, lines) = setup();
     q.down.store(true, std::sync::atomic::Ordering::SeqCst);
     let h = sign(&ingest, "bubble", "bubble-dev-secret", MSG);
-    let r = ingest.handle(req(Method::POST, "/webhooks/bubble", &h, MSG)).await;
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/bubble", &h, MSG))
+        .await;
     assert_eq!(r.status(), 503);
     assert_eq!(json_body(&r)["error"], "queue_unavailable");
     assert_eq!(r.headers().get("retry-after").unwrap(), "5");
-    assert!(!r.body().contains("connection refused"), "internal error details stay in logs");
+    assert!(
+        !r.body().contains("connection refused"),
+        "internal error details stay in logs"
+    );
     let emf: serde_json::Value = serde_json::from_str(&lines.lock().unwrap()[0]).unwrap();
     assert_eq!(emf["EnqueueFailed"], 1.0);
     assert_eq!(emf["RejectedQueueUnavailable"], 1.0);
@@ -158,7 +293,10 @@ async fn queue_down_is_503_and_nothing_half_accepted() {
 #[tokio::test]
 async fn url_token_in_path_or_query() {
     let (ingest, q, _) = setup();
-    for path in ["/webhooks/bubble-token/tok_abc123", "/webhooks/bubble-token?x=1&token=tok_abc123"] {
+    for path in [
+        "/webhooks/bubble-token/tok_abc123",
+        "/webhooks/bubble-token?x=1&token=tok_abc123",
+    ] {
         let r = ingest.handle(req(Method::POST, path, &[], MSG)).await;
         assert_eq!(r.status(), 200, "{path}");
     }
@@ -169,14 +307,26 @@ async fn url_token_in_path_or_query() {
 async fn rotated_secret_is_accepted() {
     let (ingest, _, _) = setup();
     let h = sign(&ingest, "bubble", "bubble-old-secret", MSG);
-    assert_eq!(ingest.handle(req(Method::POST, "/webhooks/bubble", &h, MSG)).await.status(), 200);
+    assert_eq!(
+        ingest
+            .handle(req(Method::POST, "/webhooks/bubble", &h, MSG))
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn stage_prefix_is_tolerated() {
     let (ingest, _, _) = setup();
     let h = sign(&ingest, "bubble", "bubble-dev-secret", MSG);
-    assert_eq!(ingest.handle(req(Method::POST, "/prod/webhooks/bubble", &h, MSG)).await.status(), 200);
+    assert_eq!(
+        ingest
+            .handle(req(Method::POST, "/prod/webhooks/bubble", &h, MSG))
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -184,12 +334,16 @@ async fn slack_challenge_is_answered_without_enqueueing() {
     let (ingest, q, _) = setup();
     let body = br#"{"token":"x","challenge":"abc123","type":"url_verification"}"#;
     let h = sign(&ingest, "slack", "slack-dev-secret", body);
-    let r = ingest.handle(req(Method::POST, "/webhooks/slack", &h, body)).await;
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/slack", &h, body))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(json_body(&r)["challenge"], "abc123");
     assert!(q.sent.lock().unwrap().is_empty());
     // Unsigned challenges are refused like anything else.
-    let r = ingest.handle(req(Method::POST, "/webhooks/slack", &[], body)).await;
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/slack", &[], body))
+        .await;
     assert_eq!(r.status(), 401);
 }
 
@@ -198,13 +352,18 @@ async fn line_delivery_becomes_one_message_per_event() {
     let (ingest, q, _) = setup();
     let body = br#"{"destination":"U1","events":[{"type":"message","webhookEventId":"E1"},{"type":"follow","webhookEventId":"E2"}]}"#;
     let h = sign(&ingest, "line", "line-dev-secret", body);
-    let r = ingest.handle(req(Method::POST, "/webhooks/line", &h, body)).await;
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/line", &h, body))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(json_body(&r)["event_ids"], serde_json::json!(["E1", "E2"]));
     let sent = q.sent.lock().unwrap();
     assert_eq!(sent.len(), 2);
     let e2 = crate::Envelope::from_json(&sent[1]).unwrap();
-    assert_eq!(e2.body_bytes().as_ref(), br#"{"type":"follow","webhookEventId":"E2"}"#);
+    assert_eq!(
+        e2.body_bytes().as_ref(),
+        br#"{"type":"follow","webhookEventId":"E2"}"#
+    );
 }
 
 #[tokio::test]
@@ -214,10 +373,15 @@ async fn binary_body_for_a_non_json_provider_is_base64_enveloped() {
     let mut h = sign(&ingest, "github", "gh-dev-secret", &body);
     h.push(("x-github-event".into(), "push".into()));
     h.push(("x-github-delivery".into(), "d-1".into()));
-    let r = ingest.handle(req(Method::POST, "/webhooks/github", &h, &body)).await;
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/github", &h, &body))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(json_body(&r)["event_id"], "d-1");
     let env = crate::Envelope::from_json(&q.sent.lock().unwrap()[0]).unwrap();
     assert_eq!(env.body_bytes().as_ref(), &body);
-    assert_eq!(env.headers.get("x-github-event").map(String::as_str), Some("push"));
+    assert_eq!(
+        env.headers.get("x-github-event").map(String::as_str),
+        Some("push")
+    );
 }

@@ -1,0 +1,432 @@
+//! The ingest handler, fed API Gateway v2 / Function URL events, against moto SQS.
+
+use hookwell::samples;
+use hookwell::{Envelope, Ingest, SourcesCell, SqsEventQueue};
+use hookwell_tests::*;
+
+struct Rig {
+    ingest: Ingest<SqsEventQueue>,
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+}
+
+async fn rig() -> Rig {
+    let sdk = sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let url = create_queue(&sqs, &unique("ingest")).await;
+    let ingest = Ingest::new(
+        SourcesCell::new(dev_sources()),
+        SqsEventQueue::new(sqs.clone(), url.clone()),
+    )
+    .with_metrics_sink(std::sync::Arc::new(|_: &str| {}));
+    Rig { ingest, sqs, url }
+}
+
+async fn call(rig: &Rig, event_json: &str) -> (u16, serde_json::Value) {
+    let req = lambda_http::request::from_str(event_json).expect("lambda event");
+    let resp = hookwell::lambda::handle_ingest(&rig.ingest, req).await;
+    let status = resp.status().as_u16();
+    let body = match resp.body() {
+        lambda_http::Body::Text(t) => t.clone(),
+        other => panic!("unexpected body {other:?}"),
+    };
+    (status, serde_json::from_str(&body).expect("json body"))
+}
+
+fn sample(provider: &str, event: &str, seed: u64) -> (Vec<u8>, Vec<(String, String)>) {
+    let (_, _, body, headers) = samples::find(provider, Some(event)).expect("sample");
+    let now = time::OffsetDateTime::now_utc();
+    let body = samples::render(body, now, seed).into_bytes();
+    let hs = headers
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), samples::render(v, now, seed)))
+        .collect();
+    (body, hs)
+}
+
+#[tokio::test]
+async fn seed_provider_samples_are_accepted_and_tampered_ones_are_not() {
+    let rig = rig().await;
+    let sources = dev_sources();
+    for (i, (provider, event)) in [
+        ("bubble", "MESSAGE_CREATE"),
+        ("bubble", "GUILD_MEMBER_ADD"),
+        ("groupgm", "message.received"),
+        ("groupgm", "member.joined"),
+        ("groupgm", "member.left"),
+        ("groupgm", "file.uploaded"),
+        ("sendbird", "group_channel:message_send"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (body, mut headers) = sample(provider, event, 1000 + i as u64);
+        headers.extend(sign(&sources, provider, &body, now()));
+        let path = format!("/webhooks/{provider}");
+        let (status, resp) = call(
+            &rig,
+            &lambda_event("apigw-v2-request.json", "POST", &path, &headers, &body),
+        )
+        .await;
+        assert_eq!(status, 200, "{provider} {event}: {resp}");
+        assert_eq!(resp["status"], "accepted");
+
+        let msgs = drain(&rig.sqs, &rig.url, 10).await;
+        assert_eq!(msgs.len(), 1, "{provider} {event}");
+        let env = Envelope::from_json(msgs[0].body().unwrap()).unwrap();
+        assert_eq!(env.body_bytes().as_ref(), body.as_slice(), "byte for byte");
+        assert_eq!(env.source, provider);
+        assert_eq!(env.event_type, event);
+        assert_eq!(env.event_id, resp["event_id"].as_str().unwrap());
+        let attrs = msgs[0].message_attributes().unwrap();
+        assert_eq!(attrs["source"].string_value(), Some(provider));
+        assert_eq!(attrs["event_type"].string_value(), Some(event));
+        assert_eq!(
+            attrs["event_id"].string_value(),
+            Some(env.event_id.as_str())
+        );
+
+        // The same delivery with one byte changed after signing: 401, nothing queued.
+        let mut tampered = body.clone();
+        let at = tampered.len() / 2;
+        tampered[at] ^= 0x20;
+        let (status, resp) = call(
+            &rig,
+            &lambda_event("apigw-v2-request.json", "POST", &path, &headers, &tampered),
+        )
+        .await;
+        assert_eq!(status, 401, "{provider} tampered: {resp}");
+        assert_eq!(resp["error"], "invalid_signature");
+        assert!(
+            drain(&rig.sqs, &rig.url, 10).await.is_empty(),
+            "{provider}: tampered reached the queue"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_provider_sample_is_accepted() {
+    let rig = rig().await;
+    let sources = dev_sources();
+    for (i, (provider, event, _, _)) in samples::SAMPLES.iter().enumerate() {
+        let (body, mut headers) = sample(provider, event, 5000 + i as u64);
+        headers.extend(sign(&sources, provider, &body, now()));
+        let path = format!("/webhooks/{provider}");
+        let (status, resp) = call(
+            &rig,
+            &lambda_event("apigw-v2-request.json", "POST", &path, &headers, &body),
+        )
+        .await;
+        assert_eq!(status, 200, "{provider} {event}: {resp}");
+        let msgs = drain(&rig.sqs, &rig.url, 10).await;
+        assert_eq!(msgs.len(), 1, "{provider}");
+        assert_eq!(
+            Envelope::from_json(msgs[0].body().unwrap())
+                .unwrap()
+                .event_type,
+            *event
+        );
+    }
+}
+
+#[tokio::test]
+async fn function_url_events_work_too() {
+    let rig = rig().await;
+    let (body, mut headers) = sample("bubble", "MESSAGE_CREATE", 7);
+    headers.extend(sign(&dev_sources(), "bubble", &body, now()));
+    let (status, _) = call(
+        &rig,
+        &lambda_event(
+            "function-url-request.json",
+            "POST",
+            "/webhooks/bubble",
+            &headers,
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(drain(&rig.sqs, &rig.url, 10).await.len(), 1);
+}
+
+#[tokio::test]
+async fn url_token_source_for_unsigned_bubble() {
+    let rig = rig().await;
+    let (body, headers) = sample("bubble", "MESSAGE_CREATE", 8);
+    let ok = lambda_event(
+        "apigw-v2-request.json",
+        "POST",
+        "/webhooks/bubble-token/dev_bubble_url_token_5f2c9a",
+        &headers,
+        &body,
+    );
+    assert_eq!(call(&rig, &ok).await.0, 200);
+    let q = lambda_event(
+        "apigw-v2-request.json",
+        "POST",
+        "/webhooks/bubble-token?token=dev_bubble_url_token_5f2c9a",
+        &headers,
+        &body,
+    );
+    assert_eq!(call(&rig, &q).await.0, 200);
+    let bad = lambda_event(
+        "apigw-v2-request.json",
+        "POST",
+        "/webhooks/bubble-token/guess",
+        &headers,
+        &body,
+    );
+    assert_eq!(call(&rig, &bad).await.0, 401);
+    assert_eq!(drain(&rig.sqs, &rig.url, 10).await.len(), 2);
+}
+
+#[tokio::test]
+async fn bad_input_catalog() {
+    let rig = rig().await;
+    let sources = dev_sources();
+    let signed = |source: &str, body: &[u8]| sign(&sources, source, body, now());
+    let (msg, _) = sample("bubble", "MESSAGE_CREATE", 9);
+
+    let over = vec![b'a'; hookwell::config::DEFAULT_MAX_BODY_BYTES + 1];
+    let non_utf8: Vec<u8> = vec![0xc3, 0x28, 0xff, 0xfe];
+    let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+    let bad_json = br#"{"type":"MESSAGE_CREATE","data":"#.to_vec();
+    // Fits the raw limit but not the queue once every byte is JSON-escaped to \u0001.
+    let escapes = vec![1u8; 200_000];
+    let mut twice = signed("bubble", &msg);
+    twice.push(twice[0].clone());
+
+    let cases: Vec<(&str, String, u16, &str)> = vec![
+        (
+            "empty body",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/bubble",
+                &signed("bubble", b""),
+                b"",
+            ),
+            400,
+            "empty_body",
+        ),
+        (
+            "body over the limit",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/github",
+                &signed("github", &over),
+                &over,
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "escaped body over the queue limit",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/github",
+                &signed("github", &escapes),
+                &escapes,
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "non-UTF-8 body for a JSON provider",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/bubble",
+                &signed("bubble", &non_utf8),
+                &non_utf8,
+            ),
+            400,
+            "malformed_body",
+        ),
+        (
+            "JSON nested 10 000 deep",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/bubble",
+                &signed("bubble", deep.as_bytes()),
+                deep.as_bytes(),
+            ),
+            400,
+            "malformed_body",
+        ),
+        (
+            "malformed JSON",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/bubble",
+                &signed("bubble", &bad_json),
+                &bad_json,
+            ),
+            400,
+            "malformed_body",
+        ),
+        (
+            "signature header repeated",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/bubble",
+                &twice,
+                &msg,
+            ),
+            401,
+            "invalid_signature",
+        ),
+        (
+            "missing signature",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/bubble",
+                &[],
+                &msg,
+            ),
+            401,
+            "missing_signature",
+        ),
+        (
+            "unknown source",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/nosuchsource",
+                &signed("bubble", &msg),
+                &msg,
+            ),
+            404,
+            "unknown_source",
+        ),
+        (
+            "GET instead of POST",
+            lambda_event("apigw-v2-request.json", "GET", "/webhooks/bubble", &[], b""),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "stale Slack timestamp",
+            lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/slack",
+                &sign(&sources, "slack", &msg, now() - 600),
+                &msg,
+            ),
+            401,
+            "stale_timestamp",
+        ),
+    ];
+    for (what, ev, status, code) in cases {
+        let (got, body) = call(&rig, &ev).await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert_eq!(body["error"], code, "{what}");
+    }
+    // Non-UTF-8 is fine where the provider does not promise JSON: base64 in the envelope.
+    let mut h = signed("github", &non_utf8);
+    h.push(("x-github-event".into(), "push".into()));
+    h.push(("x-github-delivery".into(), "bin-1".into()));
+    let (got, _) = call(
+        &rig,
+        &lambda_event(
+            "apigw-v2-request.json",
+            "POST",
+            "/webhooks/github",
+            &h,
+            &non_utf8,
+        ),
+    )
+    .await;
+    assert_eq!(got, 200);
+    let msgs = drain(&rig.sqs, &rig.url, 10).await;
+    assert_eq!(msgs.len(), 1, "only the valid binary delivery was enqueued");
+    assert_eq!(
+        Envelope::from_json(msgs[0].body().unwrap())
+            .unwrap()
+            .body_bytes()
+            .as_ref(),
+        non_utf8.as_slice()
+    );
+}
+
+#[tokio::test]
+async fn largest_accepted_body_fits_the_queue() {
+    let rig = rig().await;
+    let body = vec![b'x'; hookwell::config::DEFAULT_MAX_BODY_BYTES];
+    let mut h = sign(&dev_sources(), "github", &body, now());
+    h.push(("x-github-event".into(), "push".into()));
+    h.push(("x-github-delivery".into(), "big-1".into()));
+    let (status, resp) = call(
+        &rig,
+        &lambda_event(
+            "apigw-v2-request.json",
+            "POST",
+            "/webhooks/github",
+            &h,
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{resp}");
+    let msgs = drain(&rig.sqs, &rig.url, 10).await;
+    assert_eq!(
+        Envelope::from_json(msgs[0].body().unwrap())
+            .unwrap()
+            .body_bytes()
+            .len(),
+        body.len()
+    );
+}
+
+#[tokio::test]
+async fn queue_unreachable_is_503_and_nothing_enqueued() {
+    let live = rig().await;
+    // A port nothing listens on: the SDK's connect fails fast.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dead_sdk = hookwell::aws::sdk_config(std::time::Duration::from_secs(3)).await;
+    let dead_sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&dead_sdk)
+            .endpoint_url(format!("http://127.0.0.1:{closed}"))
+            .build(),
+    );
+    let ingest = Ingest::new(
+        SourcesCell::new(dev_sources()),
+        SqsEventQueue::new(dead_sqs, live.url.clone()),
+    )
+    .with_metrics_sink(std::sync::Arc::new(|_: &str| {}));
+    let dead = Rig {
+        ingest,
+        sqs: live.sqs.clone(),
+        url: live.url.clone(),
+    };
+    let (body, mut headers) = sample("sendbird", "group_channel:message_send", 11);
+    headers.extend(sign(&dev_sources(), "sendbird", &body, now()));
+    let (status, resp) = call(
+        &dead,
+        &lambda_event(
+            "apigw-v2-request.json",
+            "POST",
+            "/webhooks/sendbird",
+            &headers,
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(status, 503, "{resp}");
+    assert_eq!(resp["error"], "queue_unavailable");
+    assert!(
+        !resp.to_string().contains("127.0.0.1"),
+        "no internals in the answer"
+    );
+    assert!(drain(&live.sqs, &live.url, 10).await.is_empty());
+}
