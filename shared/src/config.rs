@@ -54,6 +54,38 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     sources: BTreeMap<String, RawSource>,
+    #[serde(default)]
+    routes: Vec<RouteConfig>,
+}
+
+/// A no-code route for the processor: which events go to which built-in handler.
+/// Empty `sources` / `event_types` match everything.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RouteConfig {
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub event_types: Vec<String>,
+    #[serde(flatten)]
+    pub handler: HandlerConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "handler", rename_all = "snake_case")]
+pub enum HandlerConfig {
+    /// POST the original payload to `url`, signed with Standard Webhooks headers.
+    Forward {
+        url: String,
+        secret: Secret,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
+    /// The Sendbird example: notify a new message's other members through a push gateway.
+    NotifyRecipients {
+        url: String,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,9 +138,9 @@ impl Source {
     }
 }
 
-/// All sources, by name. Cheap to share (`Arc` inside).
+/// All sources, by name, and the processor's routes. Cheap to share (`Arc` inside).
 #[derive(Debug, Clone)]
-pub struct Sources(Arc<BTreeMap<String, Source>>);
+pub struct Sources(Arc<BTreeMap<String, Source>>, Arc<Vec<RouteConfig>>);
 
 impl Sources {
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
@@ -129,7 +161,13 @@ impl Sources {
             })?;
             out.insert(name, src);
         }
-        Ok(Self(Arc::new(out)))
+        for (i, r) in raw.routes.iter().enumerate() {
+            check_route(r, &out).map_err(|reason| ConfigError::Source {
+                source_name: format!("routes[{i}]"),
+                reason,
+            })?;
+        }
+        Ok(Self(Arc::new(out), Arc::new(raw.routes)))
     }
 
     pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
@@ -147,6 +185,31 @@ impl Sources {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
     }
+
+    pub fn routes(&self) -> &[RouteConfig] {
+        &self.1
+    }
+}
+
+fn check_route(r: &RouteConfig, sources: &BTreeMap<String, Source>) -> Result<(), String> {
+    if let Some(s) = r.sources.iter().find(|s| !sources.contains_key(*s)) {
+        return Err(format!("names unknown source `{s}`"));
+    }
+    let url = match &r.handler {
+        HandlerConfig::Forward { url, secret, .. } => {
+            Scheme::StandardWebhooks {
+                tolerance_secs: DEFAULT_TOLERANCE_SECS,
+            }
+            .check_secret(secret)
+            .map_err(|e| format!("forward secret: {e}"))?;
+            url
+        }
+        HandlerConfig::NotifyRecipients { url, .. } => url,
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err("url must be http(s)".into());
+    }
+    Ok(())
 }
 
 fn valid_name(name: &str) -> bool {

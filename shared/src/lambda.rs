@@ -28,3 +28,68 @@ pub fn ingest_request(req: Request) -> IngestRequest {
 pub async fn handle_ingest<Q: EventQueue>(ingest: &Ingest<Q>, req: Request) -> Response<Body> {
     ingest.handle(ingest_request(req)).await.map(Body::from)
 }
+
+use crate::processor::Processor;
+use crate::queue::{DeadLetterQueue, InboundMessage, RetryScheduler};
+use crate::store::EventStore;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsMessage};
+pub use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+
+/// One SQS record as the processor's input. A record without a message id cannot be
+/// reported back, so it is skipped (and logged): SQS will redeliver it.
+pub fn inbound_message(m: SqsMessage) -> Option<InboundMessage> {
+    let message_id = m.message_id?;
+    let receive_count = m
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1);
+    let attributes = m
+        .message_attributes
+        .into_iter()
+        .filter_map(|(k, v)| v.string_value.map(|s| (k, s)))
+        .collect();
+    Some(InboundMessage {
+        message_id,
+        receipt_handle: m.receipt_handle,
+        body: m.body,
+        receive_count,
+        attributes,
+    })
+}
+
+/// Processes an SQS batch and reports exactly the failed records (`ReportBatchItemFailures`).
+pub async fn handle_sqs<S, D, R>(
+    processor: &Processor<S, D, R>,
+    event: SqsEvent,
+) -> SqsBatchResponse
+where
+    S: EventStore,
+    D: DeadLetterQueue,
+    R: RetryScheduler,
+{
+    let total = event.records.len();
+    let messages: Vec<InboundMessage> = event
+        .records
+        .into_iter()
+        .filter_map(inbound_message)
+        .collect();
+    if messages.len() != total {
+        tracing::error!(
+            skipped = total - messages.len(),
+            "records without a message id"
+        );
+    }
+    let result = processor.process_batch(messages).await;
+    let mut resp = SqsBatchResponse::default();
+    resp.batch_item_failures = result
+        .failures
+        .into_iter()
+        .map(|id| {
+            let mut f = BatchItemFailure::default();
+            f.item_identifier = id;
+            f
+        })
+        .collect();
+    resp
+}

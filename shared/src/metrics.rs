@@ -21,7 +21,7 @@ pub fn emf_line(
     function: &str,
     dims: &[(&str, &str)],
     counts: &BTreeMap<&'static str, f64>,
-    millis: &BTreeMap<&'static str, f64>,
+    millis: &BTreeMap<&'static str, Vec<f64>>,
     timestamp_ms: i64,
 ) -> String {
     let mut keys: Vec<&str> = vec!["Function"];
@@ -51,7 +51,11 @@ pub fn emf_line(
     for (k, v) in dims {
         root.insert((*k).into(), json!(v));
     }
-    for (k, v) in counts.iter().chain(millis) {
+    for (k, v) in counts {
+        root.insert((*k).into(), json!(v));
+    }
+    // EMF takes an array of samples for one metric; CloudWatch computes the statistics.
+    for (k, v) in millis {
         root.insert((*k).into(), json!(v));
     }
     Value::Object(root).to_string()

@@ -57,3 +57,148 @@ impl EventQueue for SqsEventQueue {
         Ok(())
     }
 }
+
+/// A message as the processor received it from SQS.
+#[derive(Debug, Clone, Default)]
+pub struct InboundMessage {
+    pub message_id: String,
+    pub receipt_handle: Option<String>,
+    pub body: Option<String>,
+    /// SQS ApproximateReceiveCount (1 on first delivery).
+    pub receive_count: u32,
+    /// String message attributes (source, event_type, event_id, failure_reason, ...).
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+/// Message attribute naming why a message was dead-lettered by the processor.
+pub const ATTR_FAILURE_REASON: &str = "failure_reason";
+pub const ATTR_FAILED_AT: &str = "failed_at";
+
+/// Where permanently failed messages go, with their reason.
+#[async_trait]
+pub trait DeadLetterQueue: Send + Sync {
+    async fn dead_letter(&self, msg: &InboundMessage, reason: &str) -> Result<(), QueueError>;
+}
+
+/// Pushes a failed message's next delivery out (backoff), instead of the queue's full
+/// visibility timeout or an immediate hammering retry.
+#[async_trait]
+pub trait RetryScheduler: Send + Sync {
+    async fn postpone(
+        &self,
+        receipt_handle: &str,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError>;
+}
+
+#[derive(Debug, Clone)]
+pub struct SqsDeadLetterQueue {
+    client: aws_sdk_sqs::Client,
+    dlq_url: String,
+}
+
+impl SqsDeadLetterQueue {
+    pub fn new(client: aws_sdk_sqs::Client, dlq_url: impl Into<String>) -> Self {
+        Self {
+            client,
+            dlq_url: dlq_url.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl DeadLetterQueue for SqsDeadLetterQueue {
+    async fn dead_letter(&self, msg: &InboundMessage, reason: &str) -> Result<(), QueueError> {
+        let mut req = self
+            .client
+            .send_message()
+            .queue_url(&self.dlq_url)
+            .message_body(
+                msg.body
+                    .as_deref()
+                    .filter(|b| !b.is_empty())
+                    .unwrap_or("(empty)"),
+            );
+        for (k, v) in &msg.attributes {
+            if k == ATTR_FAILURE_REASON || k == ATTR_FAILED_AT || v.is_empty() {
+                continue;
+            }
+            req = req.message_attributes(k, string_attribute(v)?);
+        }
+        let reason: String = reason.chars().take(1000).collect();
+        let now = crate::store::rfc3339(time::OffsetDateTime::now_utc());
+        req.message_attributes(ATTR_FAILURE_REASON, string_attribute(&reason)?)
+            .message_attributes(ATTR_FAILED_AT, string_attribute(&now)?)
+            .send()
+            .await
+            .map_err(|e| QueueError(crate::aws::describe(&e)))?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SqsRetryScheduler {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsRetryScheduler {
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+/// SQS's maximum visibility timeout.
+const MAX_VISIBILITY_SECS: u64 = 43_200;
+
+#[async_trait]
+impl RetryScheduler for SqsRetryScheduler {
+    async fn postpone(
+        &self,
+        receipt_handle: &str,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        let secs = delay.as_secs().min(MAX_VISIBILITY_SECS);
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(i32::try_from(secs).unwrap_or(0))
+            .send()
+            .await
+            .map_err(|e| QueueError(crate::aws::describe(&e)))?;
+        Ok(())
+    }
+}
+
+impl InboundMessage {
+    /// From a message received with the SDK (`message_attribute_names("All")` and the
+    /// `ApproximateReceiveCount` system attribute requested).
+    pub fn from_sdk(m: &aws_sdk_sqs::types::Message) -> Self {
+        let receive_count = m
+            .attributes()
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+            })
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(1);
+        let attributes = m
+            .message_attributes()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|(k, v)| v.string_value().map(|s| (k.clone(), s.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            message_id: m.message_id().unwrap_or_default().to_owned(),
+            receipt_handle: m.receipt_handle().map(str::to_owned),
+            body: m.body().map(str::to_owned),
+            receive_count,
+            attributes,
+        }
+    }
+}

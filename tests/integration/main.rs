@@ -8,3 +8,4 @@
     clippy::indexing_slicing
 )]
 mod ingest;
+mod processor;

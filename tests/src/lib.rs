@@ -159,3 +159,139 @@ pub fn lambda_event(
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
+
+/// Queue + DLQ (redrive after `max_receive` receives) + events table, uniquely named.
+#[derive(Debug)]
+pub struct Pipeline {
+    pub sqs: aws_sdk_sqs::Client,
+    pub ddb: aws_sdk_dynamodb::Client,
+    pub queue_url: String,
+    pub dlq_url: String,
+    pub table: String,
+}
+
+pub async fn pipeline(max_receive: u32) -> Pipeline {
+    let sdk = sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let name = unique("hw");
+    let (queue_url, dlq_url) = hookwell::local::create_queues(
+        &sqs,
+        &name,
+        &format!("{name}-dlq"),
+        &hookwell::local::QueueSettings {
+            visibility_timeout_secs: 30,
+            retention_secs: 3600,
+            dlq_retention_secs: 3600,
+            max_receive_count: max_receive,
+        },
+    )
+    .await
+    .expect("queues");
+    hookwell::local::create_events_table(&ddb, &name)
+        .await
+        .expect("table");
+    Pipeline {
+        sqs,
+        ddb,
+        queue_url,
+        dlq_url,
+        table: name,
+    }
+}
+
+impl Pipeline {
+    /// Sends an envelope for (source, type, id) to the queue.
+    pub async fn send_event(&self, source: &str, event_type: &str, event_id: &str, body: &str) {
+        let env = hookwell::Envelope::new(
+            source,
+            event_type,
+            event_id,
+            time::OffsetDateTime::now_utc(),
+            body.as_bytes(),
+            Default::default(),
+        );
+        self.send_raw(&env.to_json()).await;
+    }
+
+    pub async fn send_raw(&self, body: &str) {
+        self.sqs
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .expect("send");
+    }
+
+    /// Receives up to `n` visible messages (without deleting them), as the processor gets them.
+    pub async fn receive(&self, n: i32) -> Vec<hookwell::queue::InboundMessage> {
+        let mut out = Vec::new();
+        for _ in 0..10 {
+            let got = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages((n - out.len() as i32).clamp(1, 10))
+                .message_attribute_names("All")
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send()
+                .await
+                .expect("receive")
+                .messages
+                .unwrap_or_default();
+            if got.is_empty() {
+                break;
+            }
+            out.extend(got.iter().map(hookwell::queue::InboundMessage::from_sdk));
+            if out.len() as i32 >= n {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Deletes the messages the batch did not report as failed (what Lambda's event source
+    /// mapping does with ReportBatchItemFailures).
+    pub async fn ack(&self, batch: &[hookwell::queue::InboundMessage], failures: &[String]) {
+        for m in batch {
+            if failures.contains(&m.message_id) {
+                continue;
+            }
+            if let Some(h) = &m.receipt_handle {
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(h)
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+        }
+    }
+
+    pub async fn record(
+        &self,
+        source: &str,
+        event_id: &str,
+    ) -> Option<hookwell::store::EventRecord> {
+        let item = self
+            .ddb
+            .get_item()
+            .table_name(&self.table)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("{source}#{event_id}")),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get")
+            .item?;
+        hookwell::store::EventRecord::from_item(&item)
+    }
+
+    pub async fn dlq_messages(&self) -> Vec<Message> {
+        drain(&self.sqs, &self.dlq_url, 100).await
+    }
+}

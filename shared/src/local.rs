@@ -1,0 +1,124 @@
+//! Creating the pipeline's resources in a local AWS emulator (moto), with the same shapes and
+//! settings as `template.yaml`: used by `hookwell local up` (`make dev`) and the tests.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
+
+#[derive(Debug, thiserror::Error)]
+#[error("local stack: {0}")]
+pub struct LocalError(pub String);
+
+fn err<E: std::error::Error>(what: &str) -> impl FnOnce(E) -> LocalError + '_ {
+    move |e| LocalError(format!("{what}: {}", crate::aws::describe(&e)))
+}
+
+/// The events table: key `pk` (string), on-demand, TTL on `expires_at`. Idempotent.
+pub async fn create_events_table(
+    ddb: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> Result<(), LocalError> {
+    let exists = ddb.describe_table().table_name(name).send().await.is_ok();
+    if !exists {
+        ddb.create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(|e| LocalError(e.to_string()))?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .map_err(|e| LocalError(e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(err("create table"))?;
+    }
+    ddb.update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name("expires_at")
+                .enabled(true)
+                .build()
+                .map_err(|e| LocalError(e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(err("enable TTL"))?;
+    Ok(())
+}
+
+/// Queue settings shared with the template.
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    pub visibility_timeout_secs: u32,
+    pub retention_secs: u32,
+    pub dlq_retention_secs: u32,
+    pub max_receive_count: u32,
+}
+
+/// The queue and its dead-letter queue with the redrive policy; returns (queue, dlq) URLs.
+pub async fn create_queues(
+    sqs: &aws_sdk_sqs::Client,
+    queue: &str,
+    dlq: &str,
+    s: &QueueSettings,
+) -> Result<(String, String), LocalError> {
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(dlq)
+        .attributes(
+            QueueAttributeName::MessageRetentionPeriod,
+            s.dlq_retention_secs.to_string(),
+        )
+        .attributes(QueueAttributeName::MaximumMessageSize, "1048576")
+        .send()
+        .await
+        .map_err(err("create DLQ"))?
+        .queue_url
+        .ok_or_else(|| LocalError("DLQ has no URL".into()))?;
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(err("DLQ ARN"))?
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .ok_or_else(|| LocalError("DLQ has no ARN".into()))?;
+    let redrive = serde_json::json!({
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": s.max_receive_count,
+    })
+    .to_string();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(queue)
+        .attributes(
+            QueueAttributeName::VisibilityTimeout,
+            s.visibility_timeout_secs.to_string(),
+        )
+        .attributes(
+            QueueAttributeName::MessageRetentionPeriod,
+            s.retention_secs.to_string(),
+        )
+        .attributes(QueueAttributeName::MaximumMessageSize, "1048576")
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .send()
+        .await
+        .map_err(err("create queue"))?
+        .queue_url
+        .ok_or_else(|| LocalError("queue has no URL".into()))?;
+    Ok((queue_url, dlq_url))
+}

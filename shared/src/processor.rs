@@ -1,0 +1,416 @@
+//! The processor: per SQS record, decode -> claim -> handlers -> complete, with partial batch
+//! failures. Each record is handled by itself (one bad message never fails the batch) and
+//! records run concurrently up to a bound.
+//!
+//! | what happened | table | message | reported to SQS |
+//! |---|---|---|---|
+//! | handlers succeeded | COMPLETED | deleted | success |
+//! | duplicate of a COMPLETED event | unchanged | deleted | success |
+//! | claim held by a live attempt | unchanged | retried after the lease | failure |
+//! | retryable error or panic | FAILED (retryable), attempts, last_error | retried with backoff | failure |
+//! | permanent error | FAILED (permanent) | sent to the DLQ with its reason | success |
+//! | not an envelope | `_undecodable#<message id>` FAILED | sent to the DLQ | success |
+//! | table unreachable | unchanged | retried with backoff | failure |
+
+use crate::envelope::Envelope;
+use crate::handler::{Event, HandlerError, Router};
+use crate::metrics::{emf_line, now_ms, stdout_sink, MetricsSink};
+use crate::queue::{DeadLetterQueue, InboundMessage, RetryScheduler};
+use crate::store::{ClaimOutcome, ClaimRequest, EventStore, StoreError, DEFAULT_RETENTION};
+use futures::{FutureExt, StreamExt};
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use tracing::{error, info, info_span, warn, Instrument};
+
+#[derive(Debug, Clone)]
+pub struct ProcessorConfig {
+    /// How long a claim is exclusive. Longer than the function timeout, so a live attempt is
+    /// never taken over; a crashed one is retried after it.
+    pub lease: Duration,
+    /// How long records are kept (duplicates recognised).
+    pub retention: Duration,
+    /// Records of one batch handled at once.
+    pub concurrency: usize,
+    /// First retry delay; doubles per attempt up to `backoff_max`, with jitter.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for ProcessorConfig {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(60),
+            retention: DEFAULT_RETENTION,
+            concurrency: 10,
+            backoff_base: Duration::from_secs(5),
+            backoff_max: Duration::from_secs(900),
+        }
+    }
+}
+
+impl ProcessorConfig {
+    /// Overrides from `HOOKWELL_LEASE_SECS`, `HOOKWELL_RETENTION_HOURS`,
+    /// `HOOKWELL_CONCURRENCY`, `HOOKWELL_BACKOFF_BASE_SECS`, `HOOKWELL_BACKOFF_MAX_SECS`.
+    pub fn from_env() -> Result<Self, String> {
+        let mut c = Self::default();
+        let num = |k: &str| -> Result<Option<u64>, String> {
+            match std::env::var(k) {
+                Ok(v) => v
+                    .parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| format!("{k} must be a whole number")),
+                Err(_) => Ok(None),
+            }
+        };
+        if let Some(v) = num("HOOKWELL_LEASE_SECS")? {
+            c.lease = Duration::from_secs(v.max(1));
+        }
+        if let Some(v) = num("HOOKWELL_RETENTION_HOURS")? {
+            if v < 24 {
+                return Err(
+                    "HOOKWELL_RETENTION_HOURS must be at least 24 (provider retry spans)".into(),
+                );
+            }
+            c.retention = Duration::from_secs(v * 3600);
+        }
+        if let Some(v) = num("HOOKWELL_CONCURRENCY")? {
+            c.concurrency = usize::try_from(v.clamp(1, 100)).unwrap_or(10);
+        }
+        if let Some(v) = num("HOOKWELL_BACKOFF_BASE_SECS")? {
+            c.backoff_base = Duration::from_secs(v);
+        }
+        if let Some(v) = num("HOOKWELL_BACKOFF_MAX_SECS")? {
+            c.backoff_max = Duration::from_secs(v);
+        }
+        Ok(c)
+    }
+
+    /// Exponential backoff with jitter in [d/2, d]: retries spread out instead of arriving
+    /// together at a struggling downstream.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = attempt.saturating_sub(1).min(20);
+        let d = self
+            .backoff_base
+            .saturating_mul(1u32 << exp)
+            .min(self.backoff_max);
+        let half = d / 2;
+        half + Duration::from_millis(fastrand::u64(
+            0..=u64::try_from(half.as_millis()).unwrap_or(0),
+        ))
+    }
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    Duplicate,
+    /// Another live attempt holds the claim.
+    Held,
+    Retrying(String),
+    DeadLettered(String),
+    /// Table or DLQ unreachable: retried.
+    Unavailable(String),
+}
+
+impl Outcome {
+    /// Reported in `batchItemFailures` (SQS keeps the message for a later try).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Self::Held | Self::Retrying(_) | Self::Unavailable(_))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct BatchResult {
+    /// Message ids to report as `batchItemFailures`.
+    pub failures: Vec<String>,
+    pub outcomes: Vec<(String, Outcome)>,
+}
+
+pub struct Processor<S, D, R> {
+    store: S,
+    dlq: D,
+    retry: R,
+    router: Arc<Router>,
+    cfg: ProcessorConfig,
+    metrics: MetricsSink,
+}
+
+impl<S, D, R> std::fmt::Debug for Processor<S, D, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Processor")
+            .field("router", &self.router)
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct SourceCounts {
+    counts: BTreeMap<&'static str, f64>,
+    durations_ms: Vec<f64>,
+}
+
+impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
+    pub fn new(store: S, dlq: D, retry: R, router: Router, cfg: ProcessorConfig) -> Self {
+        Self {
+            store,
+            dlq,
+            retry,
+            router: Arc::new(router),
+            cfg,
+            metrics: stdout_sink(),
+        }
+    }
+
+    pub fn with_metrics_sink(mut self, sink: MetricsSink) -> Self {
+        self.metrics = sink;
+        self
+    }
+
+    pub fn config(&self) -> &ProcessorConfig {
+        &self.cfg
+    }
+
+    /// Handles a batch; the result lists exactly the records SQS should keep.
+    pub async fn process_batch(&self, messages: Vec<InboundMessage>) -> BatchResult {
+        let results: Vec<(String, String, Outcome, Option<Duration>)> =
+            futures::stream::iter(messages)
+                .map(|m| async move {
+                    // A bug anywhere in one record's path must not take the batch down.
+                    let id = m.message_id.clone();
+                    match AssertUnwindSafe(self.process_one(&m)).catch_unwind().await {
+                        Ok((source, outcome, took)) => (id, source, outcome, took),
+                        Err(_) => {
+                            error!(message_id = %id, "record processing panicked; will retry");
+                            (
+                                id,
+                                "_unknown".into(),
+                                Outcome::Retrying("panic".into()),
+                                None,
+                            )
+                        }
+                    }
+                })
+                .buffer_unordered(self.cfg.concurrency.max(1))
+                .collect()
+                .await;
+
+        let mut per_source: BTreeMap<String, SourceCounts> = BTreeMap::new();
+        let mut out = BatchResult::default();
+        for (id, source, outcome, took) in results {
+            let c = per_source.entry(source).or_default();
+            let name = match &outcome {
+                Outcome::Completed => "Processed",
+                Outcome::Duplicate => "Duplicates",
+                Outcome::Held => "HeldByOther",
+                Outcome::Retrying(_) => "Retried",
+                Outcome::DeadLettered(_) => "FailedPermanently",
+                Outcome::Unavailable(_) => "StoreUnavailable",
+            };
+            *c.counts.entry(name).or_insert(0.0) += 1.0;
+            if let Some(d) = took {
+                c.durations_ms.push(d.as_secs_f64() * 1000.0);
+            }
+            if outcome.is_failure() {
+                out.failures.push(id.clone());
+            }
+            out.outcomes.push((id, outcome));
+        }
+        for (source, c) in per_source {
+            (self.metrics)(&processor_emf(&source, &c));
+        }
+        out
+    }
+
+    async fn process_one(&self, m: &InboundMessage) -> (String, Outcome, Option<Duration>) {
+        let env = match m.body.as_deref().map(Envelope::from_json) {
+            Some(Ok(env)) => env,
+            Some(Err(e)) => {
+                return (
+                    "_undecodable".into(),
+                    self.undecodable(m, &e.to_string()).await,
+                    None,
+                )
+            }
+            None => {
+                return (
+                    "_undecodable".into(),
+                    self.undecodable(m, "message has no body").await,
+                    None,
+                )
+            }
+        };
+        let span = info_span!(
+            "event",
+            source = %env.source,
+            event_type = %env.event_type,
+            event_id = %env.event_id,
+            message_id = %m.message_id,
+        );
+        let source = env.source.clone();
+        let (outcome, took) = self.process_envelope(m, env).instrument(span).await;
+        (source, outcome, took)
+    }
+
+    async fn undecodable(&self, m: &InboundMessage, reason: &str) -> Outcome {
+        let reason = format!("undecodable envelope: {reason}");
+        warn!(message_id = %m.message_id, %reason, "sending to the dead-letter queue");
+        if let Err(e) = self.dlq.dead_letter(m, &reason).await {
+            // Not in the DLQ yet: keep it in the queue; the redrive policy is the backstop.
+            error!(error = %e, "dead-letter queue unreachable");
+            return Outcome::Unavailable(e.to_string());
+        }
+        if let Err(e) = self
+            .store
+            .record_undecodable(&m.message_id, &reason, self.cfg.retention)
+            .await
+        {
+            warn!(error = %e, "could not record the undecodable message in the history");
+        }
+        Outcome::DeadLettered(reason)
+    }
+
+    async fn postpone(&self, m: &InboundMessage, delay: Duration) {
+        if let Some(h) = &m.receipt_handle {
+            if let Err(e) = self.retry.postpone(h, delay).await {
+                warn!(error = %e, "could not postpone the retry; the queue's visibility timeout applies");
+            }
+        }
+    }
+
+    async fn process_envelope(
+        &self,
+        m: &InboundMessage,
+        env: Envelope,
+    ) -> (Outcome, Option<Duration>) {
+        let now = OffsetDateTime::now_utc();
+        let req = ClaimRequest {
+            source: env.source.clone(),
+            event_id: env.event_id.clone(),
+            event_type: env.event_type.clone(),
+            received_at: env.received_at,
+            now,
+            lease: self.cfg.lease,
+            retention: self.cfg.retention,
+        };
+        let claim = match self.store.claim(&req).await {
+            Ok(ClaimOutcome::Claimed(c)) => c,
+            Ok(ClaimOutcome::AlreadyCompleted) => {
+                info!("duplicate of a completed event; skipped");
+                return (Outcome::Duplicate, None);
+            }
+            Ok(ClaimOutcome::Held { lease_until }) => {
+                info!("claim held by another attempt; retrying after its lease");
+                let wait = (lease_until - now).max(time::Duration::ZERO);
+                let wait = Duration::try_from(wait).unwrap_or_default()
+                    + Duration::from_millis(fastrand::u64(500..3000));
+                self.postpone(m, wait).await;
+                return (Outcome::Held, None);
+            }
+            Err(e) => {
+                warn!(error = %e, "events table unavailable; will retry");
+                self.postpone(m, self.cfg.backoff(m.receive_count)).await;
+                return (Outcome::Unavailable(e.to_string()), None);
+            }
+        };
+
+        let event = Event::new(Arc::new(env), claim.attempts);
+        let started = Instant::now();
+        let result = self.run_handlers(event).await;
+        let took = started.elapsed();
+
+        match result {
+            Ok(n) => match self.store.complete(&claim, took).await {
+                Ok(()) => {
+                    info!(
+                        handlers = n,
+                        duration_ms = took.as_millis() as u64,
+                        "completed"
+                    );
+                    (Outcome::Completed, Some(took))
+                }
+                Err(StoreError::LostClaim(_)) => {
+                    // Our lease ran out and a newer attempt owns the event now; it decides.
+                    warn!("lease expired before completion; the newer attempt owns the event");
+                    (Outcome::Duplicate, Some(took))
+                }
+                Err(e) => {
+                    warn!(error = %e, "handlers ran but completion was not recorded; will retry");
+                    self.postpone(m, self.cfg.backoff(m.receive_count)).await;
+                    (Outcome::Unavailable(e.to_string()), Some(took))
+                }
+            },
+            Err(HandlerError::Retryable(reason)) => {
+                let attempt = claim.attempts.max(m.receive_count);
+                let delay = self.cfg.backoff(attempt);
+                warn!(%reason, attempt, delay_s = delay.as_secs(), "retryable failure");
+                if let Err(e) = self.store.release(&claim, &reason).await {
+                    warn!(error = %e, "could not release the claim; it frees itself after the lease");
+                }
+                self.postpone(m, delay).await;
+                (Outcome::Retrying(reason), Some(took))
+            }
+            Err(HandlerError::Permanent(reason)) => {
+                warn!(%reason, "permanent failure; sending to the dead-letter queue");
+                if let Err(e) = self.dlq.dead_letter(m, &reason).await {
+                    error!(error = %e, "dead-letter queue unreachable; will retry");
+                    let _ = self.store.release(&claim, &reason).await;
+                    self.postpone(m, self.cfg.backoff(m.receive_count)).await;
+                    return (Outcome::Unavailable(e.to_string()), Some(took));
+                }
+                if let Err(e) = self.store.fail(&claim, &reason).await {
+                    warn!(error = %e, "could not record the failure; the DLQ has the message");
+                }
+                (Outcome::DeadLettered(reason), Some(took))
+            }
+        }
+    }
+
+    /// Runs the routed handlers in order; a panic is a retryable failure.
+    async fn run_handlers(&self, event: Event) -> Result<usize, HandlerError> {
+        let handlers = self.router.route(event.source(), event.event_type());
+        for h in handlers {
+            match AssertUnwindSafe(h.handle(event.clone()))
+                .catch_unwind()
+                .await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    error!("handler panicked");
+                    return Err(HandlerError::Retryable(format!("handler panicked: {what}")));
+                }
+            }
+        }
+        if handlers.is_empty() {
+            info!("no handler routed for this event");
+        }
+        Ok(handlers.len())
+    }
+}
+
+fn processor_emf(source: &str, c: &SourceCounts) -> String {
+    let mut millis = BTreeMap::new();
+    if !c.durations_ms.is_empty() {
+        millis.insert("HandlerDuration", c.durations_ms.clone());
+    }
+    emf_line(
+        "processor",
+        &[("Source", source)],
+        &c.counts,
+        &millis,
+        now_ms(),
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,364 @@
+//! The events table: idempotency claims and delivery history, behind a small port.
+//!
+//! Key `pk` = `{source}#{event_id}`. A claim is ONE conditional write that succeeds when the
+//! event is new, its record expired (TTL deletion may lag 48 h, so expiry is checked here),
+//! its lease expired (the previous owner died), or it FAILED before. A losing claim learns why
+//! from the old item returned with the failed condition (`ALL_OLD`), with no second read.
+//! `complete`, `release` and `fail` are conditional on the claim token, so an owner whose lease
+//! ran out cannot overwrite the record of the one that took over.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use std::collections::HashMap;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+pub const STATUS_IN_PROGRESS: &str = "IN_PROGRESS";
+pub const STATUS_COMPLETED: &str = "COMPLETED";
+pub const STATUS_FAILED: &str = "FAILED";
+
+/// How long completed records are kept (and so how long a provider retry is recognised).
+/// The longest seed retry span is the group manager's 1 + 5 + 30 min; a week is ample margin.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRequest {
+    pub source: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub received_at: OffsetDateTime,
+    pub now: OffsetDateTime,
+    /// How long the claim is ours before another attempt may take it over.
+    pub lease: Duration,
+    pub retention: Duration,
+}
+
+impl ClaimRequest {
+    pub fn key(&self) -> String {
+        format!("{}#{}", self.source, self.event_id)
+    }
+}
+
+/// A held claim: the token proves ownership to `complete`, `release` and `fail`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub key: String,
+    pub token: String,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    pub retention: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    Claimed(Claim),
+    /// Handled already: a duplicate delivery.
+    AlreadyCompleted,
+    /// Another attempt holds a live lease until this time.
+    Held {
+        lease_until: OffsetDateTime,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The table could not be reached or refused the call: retry later.
+    #[error("events table unavailable: {0}")]
+    Unavailable(String),
+    /// The claim token no longer matches: our lease expired and someone else took over.
+    #[error("claim on {0} was lost to a newer attempt")]
+    LostClaim(String),
+}
+
+/// One row of delivery history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EventRecord {
+    pub source: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub status: String,
+    pub attempts: u32,
+    pub received_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub duration_ms: Option<u64>,
+    pub last_error: Option<String>,
+    pub failure: Option<String>,
+}
+
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    async fn claim(&self, req: &ClaimRequest) -> Result<ClaimOutcome, StoreError>;
+    async fn complete(&self, claim: &Claim, duration: Duration) -> Result<(), StoreError>;
+    /// A retryable failure: the record becomes FAILED (reclaimable) with the error.
+    async fn release(&self, claim: &Claim, error: &str) -> Result<(), StoreError>;
+    /// A permanent failure: FAILED, and the message went to the dead-letter queue.
+    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), StoreError>;
+    /// Records a message that is not an envelope (it has no event key), so it shows in the
+    /// history next to real events.
+    async fn record_undecodable(
+        &self,
+        message_id: &str,
+        reason: &str,
+        retention: Duration,
+    ) -> Result<(), StoreError>;
+}
+
+/// The DynamoDB events table.
+#[derive(Debug, Clone)]
+pub struct DynamoDbEventStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoDbEventStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
+}
+fn token() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+/// Error text is bounded so a chatty downstream cannot bloat the item (400 KB limit).
+fn bounded(e: &str) -> String {
+    e.chars().take(1000).collect()
+}
+
+fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, k: &str) -> Option<&'a str> {
+    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+fn get_n(item: &HashMap<String, AttributeValue>, k: &str) -> Option<i64> {
+    item.get(k)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+}
+
+impl EventRecord {
+    pub fn from_item(item: &HashMap<String, AttributeValue>) -> Option<Self> {
+        Some(Self {
+            source: get_s(item, "source")?.to_owned(),
+            event_id: get_s(item, "event_id")?.to_owned(),
+            event_type: get_s(item, "event_type").unwrap_or("").to_owned(),
+            status: get_s(item, "status")?.to_owned(),
+            attempts: u32::try_from(get_n(item, "attempts").unwrap_or(0)).unwrap_or(0),
+            received_at: get_s(item, "received_at").map(str::to_owned),
+            completed_at: get_s(item, "completed_at").map(str::to_owned),
+            duration_ms: get_n(item, "duration_ms").and_then(|d| u64::try_from(d).ok()),
+            last_error: get_s(item, "last_error").map(str::to_owned),
+            failure: get_s(item, "failure").map(str::to_owned),
+        })
+    }
+}
+
+fn unavailable<E: std::error::Error>(e: &E) -> StoreError {
+    StoreError::Unavailable(crate::aws::describe(e))
+}
+
+#[async_trait]
+impl EventStore for DynamoDbEventStore {
+    async fn claim(&self, req: &ClaimRequest) -> Result<ClaimOutcome, StoreError> {
+        let now = req.now;
+        let lease_until = now + req.lease;
+        let tok = token();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(req.key()))
+            .update_expression(
+                "SET #status = :inprog, lease_until = :lease, claim_token = :tok, \
+                 #source = :src, event_id = :eid, event_type = :et, \
+                 received_at = if_not_exists(received_at, :recv), started_at = :nowiso, \
+                 expires_at = :exp \
+                 ADD attempts :one",
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR expires_at < :now OR #status = :failed \
+                 OR (#status = :inprog AND lease_until < :now)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#source", "source")
+            .expression_attribute_values(":inprog", s(STATUS_IN_PROGRESS))
+            .expression_attribute_values(":failed", s(STATUS_FAILED))
+            .expression_attribute_values(":lease", n(unix(lease_until)))
+            .expression_attribute_values(":tok", s(&tok))
+            .expression_attribute_values(":src", s(&req.source))
+            .expression_attribute_values(":eid", s(&req.event_id))
+            .expression_attribute_values(":et", s(&req.event_type))
+            .expression_attribute_values(":recv", s(rfc3339(req.received_at)))
+            .expression_attribute_values(":nowiso", s(rfc3339(now)))
+            .expression_attribute_values(":now", n(unix(now)))
+            .expression_attribute_values(":exp", n(unix(now) + secs(req.retention)))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let attempts = out
+                    .attributes()
+                    .and_then(|a| get_n(a, "attempts"))
+                    .and_then(|a| u32::try_from(a).ok())
+                    .unwrap_or(1);
+                Ok(ClaimOutcome::Claimed(Claim {
+                    key: req.key(),
+                    token: tok,
+                    attempts,
+                    retention: req.retention,
+                }))
+            }
+            Err(e) => {
+                let se = e.into_service_error();
+                if !se.is_conditional_check_failed_exception() {
+                    return Err(unavailable(&se));
+                }
+                let old = match &se {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item(),
+                    _ => None,
+                };
+                Ok(match old.and_then(|i| get_s(i, "status")) {
+                    Some(STATUS_COMPLETED) => ClaimOutcome::AlreadyCompleted,
+                    _ => {
+                        let until = old
+                            .and_then(|i| get_n(i, "lease_until"))
+                            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+                            .unwrap_or(lease_until);
+                        ClaimOutcome::Held { lease_until: until }
+                    }
+                })
+            }
+        }
+    }
+
+    async fn complete(&self, claim: &Claim, duration: Duration) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.finish(
+            claim,
+            "SET #status = :done, completed_at = :nowiso, duration_ms = :dur, expires_at = :exp \
+             REMOVE lease_until, claim_token, last_error, failure",
+            vec![
+                (":done", s(STATUS_COMPLETED)),
+                (":nowiso", s(rfc3339(now))),
+                (":dur", n(duration.as_millis())),
+                (":exp", n(unix(now) + secs(claim.retention))),
+            ],
+        )
+        .await
+    }
+
+    async fn release(&self, claim: &Claim, error: &str) -> Result<(), StoreError> {
+        self.finish(
+            claim,
+            "SET #status = :failed, last_error = :err, failure = :kind \
+             REMOVE lease_until, claim_token",
+            vec![
+                (":failed", s(STATUS_FAILED)),
+                (":err", s(bounded(error))),
+                (":kind", s("retryable")),
+            ],
+        )
+        .await
+    }
+
+    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.finish(
+            claim,
+            "SET #status = :failed, last_error = :err, failure = :kind, failed_at = :nowiso \
+             REMOVE lease_until, claim_token",
+            vec![
+                (":failed", s(STATUS_FAILED)),
+                (":err", s(bounded(error))),
+                (":kind", s("permanent")),
+                (":nowiso", s(rfc3339(now))),
+            ],
+        )
+        .await
+    }
+
+    async fn record_undecodable(
+        &self,
+        message_id: &str,
+        reason: &str,
+        retention: Duration,
+    ) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("_undecodable#{message_id}")))
+            .item("source", s("_undecodable"))
+            .item("event_id", s(message_id))
+            .item("event_type", s("_undecodable"))
+            .item("status", s(STATUS_FAILED))
+            .item("failure", s("permanent"))
+            .item("attempts", n(1))
+            .item("received_at", s(rfc3339(now)))
+            .item("last_error", s(bounded(reason)))
+            .item("expires_at", n(unix(now) + secs(retention)))
+            .send()
+            .await
+            .map_err(|e| unavailable(&e.into_service_error()))?;
+        Ok(())
+    }
+}
+
+impl DynamoDbEventStore {
+    async fn finish(
+        &self,
+        claim: &Claim,
+        update: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<(), StoreError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(&claim.key))
+            .update_expression(update)
+            .condition_expression("claim_token = :tok")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":tok", s(&claim.token));
+        for (k, v) in values {
+            req = req.expression_attribute_values(k, v);
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let se = e.into_service_error();
+                if se.is_conditional_check_failed_exception() {
+                    Err(StoreError::LostClaim(claim.key.clone()))
+                } else {
+                    Err(unavailable(&se))
+                }
+            }
+        }
+    }
+}
