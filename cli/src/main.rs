@@ -1,1 +1,328 @@
-fn main() {}
+//! `hookwell`: the operator and developer tool.
+
+#![allow(clippy::print_stdout)]
+
+use clap::{Args, Parser, Subcommand};
+use hookwell_cli::env::{write_env_file, Target, STACK_ENV};
+use hookwell_cli::{events, local, send, stack};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hookwell",
+    version,
+    about = "Receive webhooks on AWS Lambda and never lose one"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Sign a sample (or given) payload as the provider does and POST it ("send test").
+    Send(SendArgs),
+    /// Delivery history from the events table, newest first.
+    Events(EventsArgs),
+    /// The local stack (what `make dev` runs).
+    #[command(subcommand)]
+    Local(LocalCmd),
+}
+
+#[derive(Args, Debug)]
+struct SendArgs {
+    /// Source name, as configured (bubble, groupgm, sendbird, github, ...).
+    source: String,
+    /// Which sample event (e.g. GUILD_MEMBER_ADD, member.joined); default: the first one.
+    #[arg(long)]
+    event: Option<String>,
+    /// Send this file's bytes instead of a sample.
+    #[arg(long)]
+    body: Option<PathBuf>,
+    /// Ingest base URL (the part before /webhooks/...).
+    #[arg(long, env = "HOOKWELL_URL", default_value = send::LOCAL_INGEST)]
+    url: String,
+    /// Send the same delivery N times, as a provider's retries would.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    repeat: u32,
+    /// Flip a byte after signing, to see the 401.
+    #[arg(long)]
+    tamper: bool,
+    /// The sources configuration holding the signing secrets.
+    #[arg(
+        long,
+        env = "HOOKWELL_SOURCES_FILE",
+        default_value = "infra/local/sources.json"
+    )]
+    config: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct EventsArgs {
+    #[arg(long)]
+    source: Option<String>,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    #[arg(long)]
+    status: Option<String>,
+    /// RFC 3339 time or a duration back from now: 15m, 2h, 7d.
+    #[arg(long)]
+    since: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    #[arg(long)]
+    json: bool,
+    /// Events table name (default: HOOKWELL_TABLE, or the local stack's).
+    #[arg(long)]
+    table: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum LocalCmd {
+    /// Create the queue, DLQ, table and sources secret in the local AWS, from template.yaml.
+    Up {
+        #[arg(long, env = "AWS_ENDPOINT_URL")]
+        endpoint: String,
+        #[arg(long, default_value = "infra/local/sources.json")]
+        sources: PathBuf,
+        #[arg(long)]
+        template: Option<PathBuf>,
+        #[arg(long, default_value = STACK_ENV)]
+        env_out: PathBuf,
+        /// How often the functions reload the sources secret (seconds).
+        #[arg(long, default_value_t = 2)]
+        refresh_secs: u32,
+    },
+    /// Store the sources file in the local secret again (after editing it).
+    PushConfig {
+        #[arg(long, default_value = "infra/local/sources.json")]
+        sources: PathBuf,
+    },
+    /// Stand-in for the SQS event source mapping: feed queue batches to the processor.
+    Poll {
+        #[arg(
+            long,
+            default_value = "http://127.0.0.1:9000/2015-03-31/functions/processor/invocations"
+        )]
+        invoke_url: String,
+        /// Default: the template's BatchSize.
+        #[arg(long)]
+        batch_size: Option<usize>,
+        /// Default: the template's MaximumBatchingWindowInSeconds.
+        #[arg(long)]
+        window_secs: Option<u64>,
+        /// Stop after this many seconds (default 12 h).
+        #[arg(long, default_value_t = 43_200)]
+        for_secs: u64,
+    },
+}
+
+fn load_stack(template: Option<PathBuf>) -> Result<stack::Stack, String> {
+    let path = template
+        .or_else(stack::find_template)
+        .ok_or("template.yaml not found (run from the repository)")?;
+    stack::Stack::from_template(&path, stack::LOCAL_STACK_NAME).map_err(|e| e.to_string())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.cmd {
+        Cmd::Send(a) => cmd_send(a).await,
+        Cmd::Events(a) => cmd_events(a).await,
+        Cmd::Local(l) => cmd_local(l).await,
+    }
+}
+
+async fn cmd_send(a: SendArgs) -> Result<(), String> {
+    let sources = hookwell::Sources::from_file(&a.config).map_err(|e| e.to_string())?;
+    let body = match &a.body {
+        Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => None,
+    };
+    let mut d = send::prepare(
+        &sources,
+        &a.source,
+        a.event.as_deref(),
+        body,
+        &a.url,
+        time::OffsetDateTime::now_utc(),
+        fastrand::u64(..),
+    )
+    .map_err(|e| e.to_string())?;
+    if a.tamper {
+        d.tamper();
+    }
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut failed = false;
+    for i in 1..=a.repeat {
+        let (status, text) = d.post(&http).await.map_err(|e| e.to_string())?;
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        let what = match (v.get("event_id"), v.get("error")) {
+            (Some(id), _) => format!("accepted  event_id={}", id.as_str().unwrap_or_default()),
+            (_, Some(err)) => format!(
+                "{}  {}",
+                err.as_str().unwrap_or_default(),
+                v.get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or_default()
+            ),
+            _ => text.chars().take(200).collect(),
+        };
+        println!(
+            "{status}  {} {}  {what}{}",
+            a.source,
+            d.event,
+            if a.repeat > 1 {
+                format!("  (delivery {i}/{})", a.repeat)
+            } else {
+                String::new()
+            }
+        );
+        failed |= !(200..300).contains(&status);
+    }
+    if failed && !a.tamper {
+        return Err("the receiver did not accept the delivery".into());
+    }
+    Ok(())
+}
+
+async fn cmd_events(a: EventsArgs) -> Result<(), String> {
+    let target = Target::detect();
+    let table = a.table.or_else(|| target.get("HOOKWELL_TABLE")).ok_or(
+        "no events table: pass --table, set HOOKWELL_TABLE, or start the local stack (make dev)",
+    )?;
+    if target.is_local_stack() {
+        eprintln!("(local stack: table {table})");
+    }
+    let since = match &a.since {
+        Some(s) => Some(events::parse_since(s, time::OffsetDateTime::now_utc())?),
+        None => None,
+    };
+    let sdk = target.sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let rows = events::list(
+        &ddb,
+        &table,
+        &events::Filter {
+            source: a.source,
+            status: a.status,
+            since,
+            limit: a.limit,
+        },
+    )
+    .await?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+        );
+    } else if rows.is_empty() {
+        println!("no events match");
+    } else {
+        print!("{}", events::table(&rows));
+    }
+    Ok(())
+}
+
+async fn cmd_local(l: LocalCmd) -> Result<(), String> {
+    match l {
+        LocalCmd::Up {
+            endpoint,
+            sources,
+            template,
+            env_out,
+            refresh_secs,
+        } => {
+            let stack = load_stack(template)?;
+            let json = std::fs::read_to_string(&sources)
+                .map_err(|e| format!("{}: {e}", sources.display()))?;
+            let sdk = hookwell::aws::sdk_config(Duration::from_secs(10)).await;
+            let ls = local::up(&sdk, &stack, &json)
+                .await
+                .map_err(|e| e.to_string())?;
+            write_env_file(&env_out, &ls.function_env(&endpoint, &stack, refresh_secs))
+                .map_err(|e| e.to_string())?;
+            println!(
+                "queue {}  dlq {}  table {}  secret {}",
+                stack.queue_name, stack.dlq_name, stack.table_name, stack.secret_name
+            );
+            Ok(())
+        }
+        LocalCmd::PushConfig { sources } => {
+            let target = Target::detect();
+            let id = target
+                .get("HOOKWELL_SOURCES_SECRET_ID")
+                .ok_or("no local stack (make dev)")?;
+            let json = std::fs::read_to_string(&sources)
+                .map_err(|e| format!("{}: {e}", sources.display()))?;
+            hookwell::Sources::from_json(&json).map_err(|e| e.to_string())?;
+            let sdk = target.sdk().await;
+            local::put_secret(&aws_sdk_secretsmanager::Client::new(&sdk), &id, &json)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "stored {} in {id}; the functions reload it within HOOKWELL_CONFIG_REFRESH_SECS",
+                sources.display()
+            );
+            Ok(())
+        }
+        LocalCmd::Poll {
+            invoke_url,
+            batch_size,
+            window_secs,
+            for_secs,
+        } => {
+            let target = Target::detect();
+            let stack = load_stack(None)?;
+            let cfg = local::PollConfig {
+                queue_url: target
+                    .get("HOOKWELL_QUEUE_URL")
+                    .ok_or("no local stack (run `hookwell local up`)")?,
+                queue_arn: target.get("HOOKWELL_QUEUE_ARN").unwrap_or_default(),
+                invoke_url,
+                batch_size: batch_size.unwrap_or(stack.batch_size as usize).clamp(1, 10),
+                window: Duration::from_secs(
+                    window_secs.unwrap_or(u64::from(stack.batching_window_secs)),
+                ),
+                run_for: Duration::from_secs(for_secs),
+                max_batches: usize::MAX,
+            };
+            let sdk = target.sdk().await;
+            let sqs = aws_sdk_sqs::Client::new(&sdk);
+            let http = reqwest::Client::builder()
+                .timeout(Duration::from_secs(
+                    u64::from(stack.processor_timeout_secs) + 120,
+                ))
+                .build()
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "polling {} -> {} (batch {}, window {:?})",
+                stack.queue_name, cfg.invoke_url, cfg.batch_size, cfg.window
+            );
+            local::poll(&sqs, &http, &cfg, |s, n, failed| {
+                eprintln!(
+                    "batch of {n}: {} ok, {failed} left for retry (total {} records)",
+                    n - failed,
+                    s.records
+                );
+            })
+            .await;
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    hookwell::telemetry::init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -114,6 +114,8 @@ struct RawSource {
 #[derive(Debug)]
 pub struct Source {
     name: String,
+    scheme_name: String,
+    identity_preset: Option<String>,
     scheme: Scheme,
     secrets: Vec<Secret>,
     identity: IdentitySpec,
@@ -126,6 +128,14 @@ impl Source {
     }
     pub fn scheme(&self) -> &Scheme {
         &self.scheme
+    }
+    /// The configured scheme name (`bubble`, `hmac`, `url_token`, ...).
+    pub fn scheme_name(&self) -> &str {
+        &self.scheme_name
+    }
+    /// The identity preset in use, if any (`bubble` for a URL-token Bubble source).
+    pub fn identity_preset(&self) -> Option<&str> {
+        self.identity_preset.as_deref()
     }
     pub fn secrets(&self) -> &[Secret] {
         &self.secrets
@@ -267,13 +277,17 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
     if rs.hmac.is_some() && rs.scheme != "hmac" {
         return Err("`hmac` options only apply to scheme `hmac`".into());
     }
-    let identity = match rs.identity {
-        None => IdentitySpec::preset(&rs.scheme).unwrap_or_else(IdentitySpec::generic),
-        Some(RawIdentity::Preset(p)) if p == "generic" => IdentitySpec::generic(),
-        Some(RawIdentity::Preset(p)) => {
-            IdentitySpec::preset(&p).ok_or_else(|| format!("unknown identity preset `{p}`"))?
-        }
-        Some(RawIdentity::Spec(s)) => s,
+    let (identity, identity_preset) = match rs.identity {
+        None => match IdentitySpec::preset(&rs.scheme) {
+            Some(spec) => (spec, Some(rs.scheme.clone())),
+            None => (IdentitySpec::generic(), None),
+        },
+        Some(RawIdentity::Preset(p)) if p == "generic" => (IdentitySpec::generic(), None),
+        Some(RawIdentity::Preset(p)) => (
+            IdentitySpec::preset(&p).ok_or_else(|| format!("unknown identity preset `{p}`"))?,
+            Some(p),
+        ),
+        Some(RawIdentity::Spec(s)) => (s, None),
     };
     if rs.secrets.is_empty() {
         return Err("needs at least one secret (fail closed)".into());
@@ -291,6 +305,8 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
     }
     Ok(Source {
         name: name.to_owned(),
+        scheme_name: rs.scheme,
+        identity_preset,
         scheme,
         secrets: rs.secrets,
         identity,
@@ -422,6 +438,55 @@ impl SourcesOrigin {
                     reason: "secret has no string value".into(),
                 })?;
                 Sources::from_json(text)
+            }
+        }
+    }
+}
+
+/// Keeps the sources fresh: reloaded when older than `interval`, checked at the start of an
+/// invocation (a Lambda's background tasks are frozen between invocations). A rotation in
+/// Secrets Manager takes effect within `interval`, with no redeploy. A failed reload keeps the
+/// previous configuration.
+#[derive(Debug)]
+pub struct Refresher {
+    origin: SourcesOrigin,
+    interval: std::time::Duration,
+    loaded_at: tokio::sync::Mutex<std::time::Instant>,
+}
+
+pub const ENV_REFRESH_SECS: &str = "HOOKWELL_CONFIG_REFRESH_SECS";
+
+impl Refresher {
+    pub fn new(origin: SourcesOrigin, interval: std::time::Duration) -> Self {
+        Self {
+            origin,
+            interval,
+            loaded_at: tokio::sync::Mutex::new(std::time::Instant::now()),
+        }
+    }
+
+    /// Interval from `HOOKWELL_CONFIG_REFRESH_SECS` (default 300 s).
+    pub fn interval_from_env() -> std::time::Duration {
+        let secs = std::env::var(ENV_REFRESH_SECS)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(300);
+        std::time::Duration::from_secs(secs)
+    }
+
+    /// Returns new sources when a reload was due and succeeded.
+    pub async fn refresh_if_due(&self) -> Option<Sources> {
+        // One reload at a time; others carry on with what they have.
+        let mut at = self.loaded_at.try_lock().ok()?;
+        if at.elapsed() < self.interval {
+            return None;
+        }
+        *at = std::time::Instant::now();
+        match self.origin.load().await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!(error = %e, "configuration reload failed; keeping the previous one");
+                None
             }
         }
     }

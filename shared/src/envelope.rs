@@ -117,9 +117,44 @@ impl Envelope {
         Ok(env)
     }
 
+    /// The envelope as JSON. Written by hand rather than through serde: escaping the body is
+    /// most of ingest's work after the signature check, and a word-at-a-time scan that copies
+    /// clean runs is several times faster than serde_json's byte loop. `from_json` reads it
+    /// back with serde, and tests check both agree.
     pub fn to_json(&self) -> String {
-        // Serialising plain strings, a number and a map of strings cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = String::with_capacity(self.body.len() + self.body.len() / 8 + 256);
+        out.push_str("{\"v\":");
+        out.push_str(&self.v.to_string());
+        for (k, v) in [
+            ("source", self.source.as_str()),
+            ("event_type", &self.event_type),
+            ("event_id", &self.event_id),
+        ] {
+            push_field(&mut out, k, v);
+        }
+        let at = self
+            .received_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        push_field(&mut out, "received_at", &at);
+        push_field(&mut out, "body", &self.body);
+        if self.body_encoding == BodyEncoding::Base64 {
+            push_field(&mut out, "body_encoding", "base64");
+        }
+        if !self.headers.is_empty() {
+            out.push_str(",\"headers\":{");
+            for (i, (k, v)) in self.headers.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(&mut out, k);
+                out.push(':');
+                push_json_str(&mut out, v);
+            }
+            out.push('}');
+        }
+        out.push('}');
+        out
     }
 
     /// The payload bytes exactly as the provider sent them.
@@ -137,9 +172,111 @@ impl Envelope {
     }
 }
 
+fn push_field(out: &mut String, key: &str, value: &str) {
+    out.push(',');
+    push_json_str(out, key);
+    out.push(':');
+    push_json_str(out, value);
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Bytes of `w` that may need escaping (control, `"` or `\\`); false positives are allowed.
+fn suspicious(w: u64) -> u64 {
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    control | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
+}
+
+/// Appends `s` as a JSON string literal, escaping exactly what serde_json escapes.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0; // first byte not yet copied
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            if suspicious(u64::from_le_bytes(w)) == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        let end = (i + 8).min(bytes.len());
+        while i < end {
+            let b = bytes.get(i).copied().unwrap_or(0);
+            let esc: Option<&str> = match b {
+                b'"' => Some("\\\""),
+                b'\\' => Some("\\\\"),
+                b'\n' => Some("\\n"),
+                b'\r' => Some("\\r"),
+                b'\t' => Some("\\t"),
+                0x08 => Some("\\b"),
+                0x0c => Some("\\f"),
+                0..=0x1f => None,
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            // Escapable bytes are ASCII, so these slice bounds are char boundaries.
+            out.push_str(s.get(start..i).unwrap_or(""));
+            match esc {
+                Some(e) => out.push_str(e),
+                None => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.push_str("\\u00");
+                    out.push(char::from(HEX[usize::from(b >> 4)]));
+                    out.push(char::from(HEX[usize::from(b & 0xf)]));
+                }
+            }
+            i += 1;
+            start = i;
+        }
+    }
+    out.push_str(s.get(start..).unwrap_or(""));
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hand_written_json_matches_serde() {
+        let mut samples: Vec<String> = vec![
+            String::new(),
+            "plain ascii text that is long enough for several words".into(),
+            "quote \" backslash \\ newline \n tab \t cr \r bell \u{7} nul \u{0} del \u{7f}".into(),
+            "unicode é 漢字 🎉 and \u{2028} line sep".into(),
+            "\u{1f}\u{8}\u{c}".repeat(9),
+        ];
+        // Every byte value at every offset within a word.
+        for b in 0u8..=0x7f {
+            for pad in 0..9 {
+                samples.push(format!(
+                    "{}{}{}",
+                    "a".repeat(pad),
+                    char::from(b),
+                    "z".repeat(9 - pad)
+                ));
+            }
+        }
+        for s in samples {
+            let mut ours = String::new();
+            push_json_str(&mut ours, &s);
+            assert_eq!(ours, serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+        let mut h = BTreeMap::new();
+        h.insert("x-github-event".to_owned(), "push\"".to_owned());
+        let e = Envelope::new("s", "t\n", "i", at(), "{\"a\":\"\u{1}\"}".as_bytes(), h);
+        let ours: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+        let serde: serde_json::Value = serde_json::to_value(&e).unwrap();
+        assert_eq!(ours, serde);
+        assert_eq!(Envelope::from_json(&e.to_json()).unwrap(), e);
+    }
 
     fn at() -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(1_764_000_000).unwrap()

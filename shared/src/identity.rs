@@ -53,6 +53,9 @@ pub struct IdentitySpec {
     pub keep_headers: Vec<String>,
     #[serde(default)]
     pub handshake: Option<Handshake>,
+    /// The field pointers, deduplicated, and their trie: built once, not per delivery.
+    #[serde(skip)]
+    prepared: std::sync::OnceLock<(Vec<String>, crate::jsonpick::Picker)>,
 }
 
 fn default_event_type() -> String {
@@ -81,6 +84,7 @@ impl IdentitySpec {
             split: None,
             keep_headers: Vec::new(),
             handshake: None,
+            prepared: std::sync::OnceLock::new(),
         }
     }
 
@@ -192,11 +196,22 @@ pub enum IdentityError {
 }
 
 /// One event found in a delivery: its type, id and the exact bytes that are its payload.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Identified<'a> {
     pub event_type: String,
     pub event_id: String,
     pub payload: &'a [u8],
+}
+
+// The payload is user data: never printed, only its length.
+impl std::fmt::Debug for Identified<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identified")
+            .field("event_type", &self.event_type)
+            .field("event_id", &self.event_id)
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
 }
 
 /// What a verified delivery turned out to be.
@@ -211,13 +226,8 @@ const MAX_TYPE_LEN: usize = 128;
 const MAX_ID_LEN: usize = 128;
 
 impl IdentitySpec {
-    /// Identifies the events of `body`; header lookups go through `header`.
-    pub fn identify<'a>(
-        &self,
-        header: &dyn Fn(&str) -> Option<String>,
-        body: &'a [u8],
-    ) -> Result<Found<'a>, IdentityError> {
-        let needs_json = self.requires_json
+    fn needs_json(&self) -> bool {
+        self.requires_json
             || self.split.is_some()
             || self.handshake.is_some()
             || !self.id_fields.is_empty()
@@ -225,9 +235,49 @@ impl IdentitySpec {
                 .event_type
                 .iter()
                 .chain(&self.event_id)
-                .any(|l| matches!(l, Locator::Field(_)));
-        let json: Option<Value> = if needs_json {
-            match serde_json::from_slice::<Value>(body) {
+                .any(|l| matches!(l, Locator::Field(_)))
+    }
+
+    fn prepared(&self) -> &(Vec<String>, crate::jsonpick::Picker) {
+        self.prepared.get_or_init(|| {
+            let ptrs = self.pointers();
+            let picker = crate::jsonpick::Picker::new(&ptrs);
+            (ptrs.into_iter().map(str::to_owned).collect(), picker)
+        })
+    }
+
+    /// Every JSON pointer this spec reads from one event.
+    fn pointers(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .event_type
+            .iter()
+            .chain(&self.event_id)
+            .filter_map(|l| match l {
+                Locator::Field(p) => Some(p.as_str()),
+                Locator::Header(_) => None,
+            })
+            .chain(self.id_fields.iter().map(String::as_str))
+            .collect();
+        if self.handshake.is_some() {
+            v.extend(["/type", "/challenge"]);
+        }
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|p| seen.insert(*p));
+        v
+    }
+
+    /// Identifies the events of `body`; header lookups go through `header`.
+    pub fn identify<'a>(
+        &self,
+        header: &dyn Fn(&str) -> Option<String>,
+        body: &'a [u8],
+    ) -> Result<Found<'a>, IdentityError> {
+        if let Some(ptr) = &self.split {
+            return self.identify_split(header, body, ptr);
+        }
+        let (pointers, picker) = self.prepared();
+        let picked = if self.needs_json() {
+            match picker.pick(body) {
                 Ok(v) => Some(v),
                 Err(_) if self.requires_json => return Err(IdentityError::NotJson),
                 Err(_) => None,
@@ -235,43 +285,55 @@ impl IdentitySpec {
         } else {
             None
         };
-
-        if let (Some(Handshake::SlackUrlVerification), Some(v)) = (self.handshake, &json) {
-            if v.get("type").and_then(Value::as_str) == Some("url_verification") {
-                let challenge = v.get("challenge").and_then(Value::as_str).unwrap_or("");
-                return Ok(Found::Handshake(
-                    serde_json::json!({ "challenge": challenge }).to_string(),
-                ));
-            }
+        let field = |p: &str| -> Option<&Value> {
+            let i = pointers.iter().position(|q| *q == p)?;
+            picked.as_ref()?.get(i)?.as_ref()
+        };
+        if self.handshake == Some(Handshake::SlackUrlVerification)
+            && field("/type").and_then(Value::as_str) == Some("url_verification")
+        {
+            let challenge = field("/challenge").and_then(Value::as_str).unwrap_or("");
+            return Ok(Found::Handshake(
+                serde_json::json!({ "challenge": challenge }).to_string(),
+            ));
         }
-
-        if let Some(ptr) = &self.split {
-            // Borrowed raw slices keep each event's bytes exactly as the provider sent them.
-            let arr = json
-                .as_ref()
-                .and_then(|v| v.pointer(ptr))
-                .and_then(Value::as_array)
-                .ok_or_else(|| IdentityError::MissingSplit(ptr.clone()))?;
-            let raws = raw_array(body, ptr).ok_or(IdentityError::NotJson)?;
-            let mut out = Vec::with_capacity(arr.len());
-            for (item, raw) in arr.iter().zip(raws) {
-                out.push(self.one(header, Some(item), raw.get().as_bytes()));
-            }
-            return Ok(Found::Events(out));
-        }
-        Ok(Found::Events(vec![self.one(header, json.as_ref(), body)]))
+        let json_ok = picked.is_some();
+        Ok(Found::Events(vec![self.one(header, &field, json_ok, body)]))
     }
 
-    fn one<'a>(
+    fn identify_split<'a>(
         &self,
         header: &dyn Fn(&str) -> Option<String>,
-        json: Option<&Value>,
+        body: &'a [u8],
+        ptr: &str,
+    ) -> Result<Found<'a>, IdentityError> {
+        // Borrowed raw slices keep each event's bytes exactly as the provider sent them.
+        let raws = match raw_array(body, ptr) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Err(IdentityError::MissingSplit(ptr.to_owned())),
+            Err(()) => return Err(IdentityError::NotJson),
+        };
+        let mut out = Vec::with_capacity(raws.len());
+        for raw in raws {
+            let item: Value =
+                serde_json::from_str(raw.get()).map_err(|_| IdentityError::NotJson)?;
+            let field = |p: &str| item.pointer(p);
+            out.push(self.one(header, &field, true, raw.get().as_bytes()));
+        }
+        Ok(Found::Events(out))
+    }
+
+    fn one<'a, 'v>(
+        &self,
+        header: &dyn Fn(&str) -> Option<String>,
+        field: &dyn Fn(&str) -> Option<&'v Value>,
+        json_ok: bool,
         payload: &'a [u8],
     ) -> Identified<'a> {
         let lookup = |l: &Locator| -> Option<String> {
             match l {
                 Locator::Header(h) => header(h),
-                Locator::Field(p) => json.and_then(|v| v.pointer(p)).and_then(scalar),
+                Locator::Field(p) => field(p).and_then(scalar),
             }
         };
         let event_type = self
@@ -283,7 +345,7 @@ impl IdentitySpec {
             .unwrap_or_else(|| self.default_event_type.clone());
         let event_id = match self.event_id.iter().find_map(lookup) {
             Some(id) => clean_id(&id),
-            None => self.derived_id(&event_type, json, payload),
+            None => self.derived_id(&event_type, field, json_ok, payload),
         };
         Identified {
             event_type,
@@ -292,39 +354,63 @@ impl IdentitySpec {
         }
     }
 
-    fn derived_id(&self, event_type: &str, json: Option<&Value>, payload: &[u8]) -> String {
-        if let Some(v) = json {
-            let mut h = Sha256::new();
+    fn derived_id<'v>(
+        &self,
+        event_type: &str,
+        field: &dyn Fn(&str) -> Option<&'v Value>,
+        json_ok: bool,
+        payload: &[u8],
+    ) -> String {
+        if json_ok {
+            let mut h = HashWriter(Sha256::new());
             let mut any = false;
-            h.update(event_type.as_bytes());
+            h.0.update(event_type.as_bytes());
             for p in &self.id_fields {
-                h.update([0u8]);
-                h.update(p.as_bytes());
-                h.update([0u8]);
-                if let Some(f) = v.pointer(p).filter(|f| !f.is_null()) {
+                h.0.update([0u8]);
+                h.0.update(p.as_bytes());
+                h.0.update([0u8]);
+                if let Some(f) = field(p).filter(|f| !f.is_null()) {
                     any = true;
-                    h.update(f.to_string().as_bytes());
+                    // Compact JSON of the value: the same for a retry whatever its layout.
+                    let _ = serde_json::to_writer(&mut h, f);
                 }
             }
             if any {
-                return hex::encode(h.finalize());
+                return hex::encode(h.0.finalize());
             }
         }
         hex::encode(Sha256::digest(payload))
     }
 }
 
-/// The raw JSON text of each element of the array at `ptr` (a top-level key pointer like
-/// `/events`), borrowed from `body`.
-fn raw_array<'a>(body: &'a [u8], ptr: &str) -> Option<Vec<&'a serde_json::value::RawValue>> {
-    let key = ptr.strip_prefix('/')?;
-    if key.contains('/') {
-        return None;
+/// Feeds serialised JSON straight into the hash, with no intermediate string.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
     }
-    let map: std::collections::HashMap<&str, &'a serde_json::value::RawValue> =
-        serde_json::from_slice(body).ok()?;
-    let raw = map.get(key)?;
-    serde_json::from_str::<Vec<&'a serde_json::value::RawValue>>(raw.get()).ok()
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The raw JSON text of each element of the array at `ptr` (a top-level key pointer like
+/// `/events`), borrowed from `body`. `Err` when the body is not JSON, `None` when there is no
+/// such array.
+#[allow(clippy::type_complexity)]
+fn raw_array<'a>(
+    body: &'a [u8],
+    ptr: &str,
+) -> Result<Option<Vec<&'a serde_json::value::RawValue>>, ()> {
+    let key = ptr.strip_prefix('/').ok_or(())?;
+    let map: std::collections::HashMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue> =
+        serde_json::from_slice(body).map_err(|_| ())?;
+    let Some(raw) = map.get(key) else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_str::<Vec<&'a serde_json::value::RawValue>>(raw.get()).ok())
 }
 
 fn scalar(v: &Value) -> Option<String> {

@@ -1,5 +1,9 @@
 //! Adapters between Lambda's event types and the domain (feature `lambda`).
 
+/// The error type both function mains return (a boxed error, as the runtimes use).
+pub use lambda_runtime::Error;
+
+use crate::config::Refresher;
 use crate::ingest::{Ingest, IngestRequest};
 use crate::queue::EventQueue;
 use bytes::Bytes;
@@ -27,6 +31,48 @@ pub fn ingest_request(req: Request) -> IngestRequest {
 /// Runs one request through ingest and converts the answer back.
 pub async fn handle_ingest<Q: EventQueue>(ingest: &Ingest<Q>, req: Request) -> Response<Body> {
     ingest.handle(ingest_request(req)).await.map(Body::from)
+}
+
+/// Serves ingest on the Lambda runtime, reloading the sources when due.
+pub async fn run_ingest<Q: EventQueue>(
+    ingest: Ingest<Q>,
+    refresher: Refresher,
+) -> Result<(), lambda_http::Error> {
+    let (ingest, refresher) = (&ingest, &refresher);
+    lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
+        if let Some(fresh) = refresher.refresh_if_due().await {
+            ingest.sources().replace(fresh);
+        }
+        Ok::<_, std::convert::Infallible>(handle_ingest(ingest, req).await)
+    }))
+    .await
+}
+
+/// Serves the processor on the Lambda runtime, reloading the sources and routes when due.
+pub async fn run_processor<S, D, R>(
+    processor: Processor<S, D, R>,
+    refresher: Refresher,
+) -> Result<(), lambda_runtime::Error>
+where
+    S: EventStore,
+    D: DeadLetterQueue,
+    R: RetryScheduler,
+{
+    let (processor, refresher) = (&processor, &refresher);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |ev: lambda_runtime::LambdaEvent<SqsEvent>| async move {
+            if let Some(fresh) = refresher.refresh_if_due().await {
+                match crate::handlers::router_from_config(&fresh) {
+                    Ok(r) => processor.set_router(r),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "new routes rejected; keeping the previous ones")
+                    }
+                }
+            }
+            Ok::<_, lambda_runtime::Error>(handle_sqs(processor, ev.payload).await)
+        },
+    ))
+    .await
 }
 
 use crate::processor::Processor;

@@ -13,6 +13,7 @@ pub mod handler;
 pub mod handlers;
 pub mod identity;
 pub mod ingest;
+pub mod jsonpick;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod local;

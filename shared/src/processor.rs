@@ -134,7 +134,7 @@ pub struct Processor<S, D, R> {
     store: S,
     dlq: D,
     retry: R,
-    router: Arc<Router>,
+    router: std::sync::RwLock<Arc<Router>>,
     cfg: ProcessorConfig,
     metrics: MetricsSink,
 }
@@ -160,7 +160,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             store,
             dlq,
             retry,
-            router: Arc::new(router),
+            router: std::sync::RwLock::new(Arc::new(router)),
             cfg,
             metrics: stdout_sink(),
         }
@@ -173,6 +173,21 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
 
     pub fn config(&self) -> &ProcessorConfig {
         &self.cfg
+    }
+
+    /// Replaces the routes (after a configuration reload); batches in flight keep the old.
+    pub fn set_router(&self, router: Router) {
+        match self.router.write() {
+            Ok(mut g) => *g = Arc::new(router),
+            Err(p) => *p.into_inner() = Arc::new(router),
+        }
+    }
+
+    fn current_router(&self) -> Arc<Router> {
+        match self.router.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
     }
 
     /// Handles a batch; the result lists exactly the records SQS should keep.
@@ -372,7 +387,8 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
 
     /// Runs the routed handlers in order; a panic is a retryable failure.
     async fn run_handlers(&self, event: Event) -> Result<usize, HandlerError> {
-        let handlers = self.router.route(event.source(), event.event_type());
+        let router = self.current_router();
+        let handlers = router.route(event.source(), event.event_type());
         for h in handlers {
             match AssertUnwindSafe(h.handle(event.clone()))
                 .catch_unwind()

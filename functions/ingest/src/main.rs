@@ -1,9 +1,7 @@
 //! Ingest Lambda: wiring only. Config and clients are built once per cold start.
 
-use hookwell::config::SourcesOrigin;
+use hookwell::config::{Refresher, SourcesOrigin};
 use hookwell::{Ingest, SourcesCell, SqsEventQueue};
-use lambda_http::{service_fn, Error, Request};
-use std::convert::Infallible;
 use std::time::Duration;
 
 /// Below the shortest provider deadline (Bubble and Sendbird: 5 s), so a slow queue turns into
@@ -11,7 +9,7 @@ use std::time::Duration;
 const SQS_CALL_BUDGET: Duration = Duration::from_millis(3500);
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), hookwell::lambda::Error> {
     hookwell::telemetry::init();
     let sdk = hookwell::aws::sdk_config(SQS_CALL_BUDGET).await;
     let queue_url =
@@ -20,15 +18,8 @@ async fn main() -> Result<(), Error> {
     let sources = origin.load().await?;
     let ingest = Ingest::new(
         SourcesCell::new(sources),
-        SqsEventQueue::new(aws_sdk_sqs_client(&sdk), queue_url),
+        SqsEventQueue::new(hookwell::aws::SqsClient::new(&sdk), queue_url),
     );
-    let ingest = &ingest;
-    lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(hookwell::lambda::handle_ingest(ingest, req).await)
-    }))
-    .await
-}
-
-fn aws_sdk_sqs_client(sdk: &hookwell::aws::SdkConfig) -> hookwell::aws::SqsClient {
-    hookwell::aws::SqsClient::new(sdk)
+    let refresher = Refresher::new(origin, Refresher::interval_from_env());
+    hookwell::lambda::run_ingest(ingest, refresher).await
 }

@@ -1,10 +1,13 @@
 //! Processor Lambda: wiring only. Clients, configuration and handlers are built once per cold
 //! start; each SQS batch goes through `hookwell::processor`.
+//!
+//! To add your own handlers, register them on the router below, e.g.
+//! `router.on("bubble", "MESSAGE_CREATE", my_handler);` (README: "Writing a handler").
 
-use hookwell::config::SourcesOrigin;
+use hookwell::config::{Refresher, SourcesOrigin};
+use hookwell::lambda::Error;
 use hookwell::queue::{SqsDeadLetterQueue, SqsRetryScheduler};
 use hookwell::{DynamoDbEventStore, Processor, ProcessorConfig};
-use lambda_runtime::{service_fn, Error, LambdaEvent};
 use std::time::Duration;
 
 fn env(name: &str) -> Result<String, Error> {
@@ -17,7 +20,8 @@ async fn main() -> Result<(), Error> {
     let sdk = hookwell::aws::sdk_config(Duration::from_secs(10)).await;
     let sqs = hookwell::aws::SqsClient::new(&sdk);
     let cfg = ProcessorConfig::from_env()?;
-    let sources = SourcesOrigin::from_env(&sdk)?.load().await?;
+    let origin = SourcesOrigin::from_env(&sdk)?;
+    let sources = origin.load().await?;
     let router = hookwell::handlers::router_from_config(&sources)?;
     let processor = Processor::new(
         DynamoDbEventStore::new(
@@ -29,11 +33,6 @@ async fn main() -> Result<(), Error> {
         router,
         cfg,
     );
-    let processor = &processor;
-    lambda_runtime::run(service_fn(
-        move |ev: LambdaEvent<hookwell::lambda::SqsEvent>| async move {
-            Ok::<_, Error>(hookwell::lambda::handle_sqs(processor, ev.payload).await)
-        },
-    ))
-    .await
+    let refresher = Refresher::new(origin, Refresher::interval_from_env());
+    hookwell::lambda::run_processor(processor, refresher).await
 }

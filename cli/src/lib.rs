@@ -1,0 +1,7 @@
+//! The `hookwell` command's logic, testable apart from argument parsing.
+
+pub mod env;
+pub mod events;
+pub mod local;
+pub mod send;
+pub mod stack;
