@@ -6,7 +6,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: help venv test fmt-check clippy unit bench clean-venv
+.PHONY: help venv dev test fmt-check clippy bench clean-venv
 
 help:
 	@echo "make dev    run the local pipeline (moto + functions + queue poller)"
@@ -20,6 +20,9 @@ $(VENV)/.installed: infra/requirements.txt
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r infra/requirements.txt
 	touch $@
+
+dev: venv
+	infra/dev.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

@@ -15,7 +15,8 @@ pub fn parse_env_file(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn find_upwards(rel: &str) -> Option<PathBuf> {
+/// A repository file, from the current directory or one of its parents.
+pub fn find_upwards(rel: &str) -> Option<PathBuf> {
     let mut dir = std::env::current_dir().ok()?;
     for _ in 0..8 {
         let p = dir.join(rel);
@@ -37,7 +38,9 @@ pub fn local_stack_vars() -> Vec<(String, String)> {
     {
         return Vec::new();
     }
-    find_upwards(STACK_ENV)
+    std::env::var_os("HOOKWELL_STACK_ENV")
+        .map(PathBuf::from)
+        .or_else(|| find_upwards(STACK_ENV))
         .and_then(|p| std::fs::read_to_string(&p).ok())
         .map(|t| parse_env_file(&t))
         .unwrap_or_default()
@@ -106,4 +109,15 @@ pub fn write_env_file(path: &Path, vars: &[(String, String)]) -> std::io::Result
         text.push_str(&format!("{k}={v}\n"));
     }
     std::fs::write(path, text)
+}
+
+/// `path` as given when it exists, else the same relative path found upwards (so the
+/// defaults work from any folder of the checkout).
+pub fn repo_path(path: &Path) -> PathBuf {
+    if path.exists() || path.is_absolute() {
+        return path.to_path_buf();
+    }
+    path.to_str()
+        .and_then(find_upwards)
+        .unwrap_or_else(|| path.to_path_buf())
 }

@@ -3,7 +3,7 @@
 #![allow(clippy::print_stdout)]
 
 use clap::{Args, Parser, Subcommand};
-use hookwell_cli::env::{write_env_file, Target, STACK_ENV};
+use hookwell_cli::env::{repo_path, write_env_file, Target, STACK_ENV};
 use hookwell_cli::{events, local, send, stack};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -134,7 +134,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn cmd_send(a: SendArgs) -> Result<(), String> {
-    let sources = hookwell::Sources::from_file(&a.config).map_err(|e| e.to_string())?;
+    let sources = hookwell::Sources::from_file(&repo_path(&a.config)).map_err(|e| e.to_string())?;
     let body = match &a.body {
         Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => None,

@@ -92,7 +92,7 @@ pub enum HandlerConfig {
 #[serde(untagged)]
 enum RawIdentity {
     Preset(String),
-    Spec(IdentitySpec),
+    Spec(Box<IdentitySpec>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,7 +287,7 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
             IdentitySpec::preset(&p).ok_or_else(|| format!("unknown identity preset `{p}`"))?,
             Some(p),
         ),
-        Some(RawIdentity::Spec(s)) => (s, None),
+        Some(RawIdentity::Spec(s)) => (*s, None),
     };
     if rs.secrets.is_empty() {
         return Err("needs at least one secret (fail closed)".into());

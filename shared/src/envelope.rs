@@ -225,12 +225,8 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
             out.push_str(s.get(start..i).unwrap_or(""));
             match esc {
                 Some(e) => out.push_str(e),
-                None => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    out.push_str("\\u00");
-                    out.push(char::from(HEX[usize::from(b >> 4)]));
-                    out.push(char::from(HEX[usize::from(b & 0xf)]));
-                }
+                // Only bytes below 0x20 get here: \u0000 to \u001f.
+                None => out.push_str(&format!("\\u{b:04x}")),
             }
             i += 1;
             start = i;

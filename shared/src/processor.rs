@@ -319,10 +319,14 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
                 return (Outcome::Duplicate, None);
             }
             Ok(ClaimOutcome::Held { lease_until }) => {
-                info!("claim held by another attempt; retrying after its lease");
-                let wait = (lease_until - now).max(time::Duration::ZERO);
-                let wait = Duration::try_from(wait).unwrap_or_default()
-                    + Duration::from_millis(fastrand::u64(500..3000));
+                // Usually the owner finishes in milliseconds (a duplicate in the same batch):
+                // look again soon, but never later than its lease, after which a crashed
+                // owner's claim is taken over.
+                let remaining = Duration::try_from((lease_until - now).max(time::Duration::ZERO))
+                    .unwrap_or_default();
+                let wait = self.cfg.backoff(m.receive_count).min(remaining)
+                    + Duration::from_millis(fastrand::u64(200..1000));
+                info!(retry_in_s = wait.as_secs(), "claim held by another attempt");
                 self.postpone(m, wait).await;
                 return (Outcome::Held, None);
             }

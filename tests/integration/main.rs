@@ -7,5 +7,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+mod e2e;
 mod ingest;
 mod processor;
