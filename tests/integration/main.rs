@@ -10,3 +10,5 @@
 mod e2e;
 mod ingest;
 mod processor;
+mod samples;
+mod template;

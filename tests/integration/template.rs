@@ -1,0 +1,374 @@
+//! What `sam validate --lint` and cfn-lint do not check, asserted on `template.yaml` itself:
+//! least privilege, partial batch failures, timeouts, TTL and PITR, and no secrets.
+
+use serde_yaml::Value;
+
+const TEMPLATE: &str = include_str!("../../template.yaml");
+
+fn template() -> Value {
+    serde_yaml::from_str(TEMPLATE).expect("template.yaml parses")
+}
+
+fn resources(t: &Value) -> Vec<(String, &Value)> {
+    t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().to_owned(), v))
+        .collect()
+}
+
+fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<(String, &'a Value)> {
+    resources(t)
+        .into_iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some(ty))
+        .collect()
+}
+
+/// A literal number, or a `!Ref` to a parameter's default.
+fn number(t: &Value, v: &Value) -> u64 {
+    match v {
+        Value::Number(n) => n.as_u64().unwrap(),
+        Value::String(s) => s.parse().unwrap(),
+        Value::Tagged(tag) if tag.tag == "!Ref" => {
+            let p = tag.value.as_str().unwrap();
+            number(t, &t["Parameters"][p]["Default"])
+        }
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+fn as_list(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Sequence(s) => s.iter().collect(),
+        other => vec![other],
+    }
+}
+
+#[test]
+fn every_iam_statement_names_specific_resources() {
+    let t = template();
+    let roles = of_type(&t, "AWS::IAM::Role");
+    assert_eq!(roles.len(), 2, "one role per function");
+    for (name, role) in roles {
+        assert!(
+            role["Properties"]["ManagedPolicyArns"].is_null(),
+            "{name}: no managed policies (they use *)"
+        );
+        for policy in role["Properties"]["Policies"].as_sequence().unwrap() {
+            for st in policy["PolicyDocument"]["Statement"].as_sequence().unwrap() {
+                let actions: Vec<&str> = as_list(&st["Action"])
+                    .iter()
+                    .map(|a| a.as_str().unwrap())
+                    .collect();
+                assert!(
+                    actions.iter().all(|a| !a.contains('*')),
+                    "{name}: wildcard action in {actions:?}"
+                );
+                for r in as_list(&st["Resource"]) {
+                    if r.as_str() == Some("*") {
+                        // X-Ray's write actions have no resource-level permissions at all.
+                        assert!(
+                            actions.iter().all(|a| *a == "xray:PutTraceSegments"
+                                || *a == "xray:PutTelemetryRecords"),
+                            "{name}: `*` resource for {actions:?}"
+                        );
+                    } else {
+                        assert!(
+                            matches!(r, Value::Tagged(_)),
+                            "{name}: resource must reference a stack resource: {r:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Each function has exactly what it needs.
+    let statements = |role: &str| -> Vec<String> {
+        t["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(|s| {
+                as_list(&s["Action"])
+                    .into_iter()
+                    .map(|a| a.as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let ingest = statements("IngestRole");
+    assert!(
+        ingest.contains(&"sqs:SendMessage".into())
+            && ingest.contains(&"secretsmanager:GetSecretValue".into())
+    );
+    assert!(
+        !ingest.iter().any(|a| a.starts_with("dynamodb:")),
+        "ingest never touches the table"
+    );
+    let processor = statements("ProcessorRole");
+    for needed in [
+        "dynamodb:UpdateItem",
+        "sqs:ChangeMessageVisibility",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:SendMessage",
+    ] {
+        assert!(
+            processor.contains(&needed.to_owned()),
+            "processor needs {needed}"
+        );
+    }
+    assert!(
+        !processor.contains(&"dynamodb:DeleteItem".into())
+            && !processor.contains(&"dynamodb:Scan".into())
+    );
+}
+
+#[test]
+fn processor_reports_batch_item_failures_within_sqs_limits() {
+    let t = template();
+    let f = &t["Resources"]["ProcessorFunction"]["Properties"];
+    let esm = &f["Events"]["Queue"]["Properties"];
+    assert_eq!(esm["Type"], Value::Null);
+    assert_eq!(
+        t["Resources"]["ProcessorFunction"]["Properties"]["Events"]["Queue"]["Type"],
+        "SQS"
+    );
+    let types: Vec<&str> = esm["FunctionResponseTypes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["ReportBatchItemFailures"]);
+    let batch = number(&t, &esm["BatchSize"]);
+    let window = number(&t, &esm["MaximumBatchingWindowInSeconds"]);
+    assert!((1..=10_000).contains(&batch));
+    assert!(
+        batch <= 10 || window >= 1,
+        "batches over 10 need a batching window"
+    );
+    assert!(window <= 300);
+    let max_conc = number(&t, &esm["ScalingConfig"]["MaximumConcurrency"]);
+    assert!(
+        (2..=1000).contains(&max_conc),
+        "ESM maximum concurrency is 2..1000"
+    );
+}
+
+#[test]
+fn timeouts_leases_and_retries_fit_together() {
+    let t = template();
+    let timeout = number(
+        &t,
+        &t["Resources"]["ProcessorFunction"]["Properties"]["Timeout"],
+    );
+    let q = &t["Resources"]["EventsQueue"]["Properties"];
+    let vis = number(&t, &q["VisibilityTimeout"]);
+    assert!(
+        vis >= 6 * timeout,
+        "visibility {vis} < 6 x processor timeout {timeout}"
+    );
+    let env = &t["Resources"]["ProcessorFunction"]["Properties"]["Environment"]["Variables"];
+    let lease = number(&t, &env["HOOKWELL_LEASE_SECS"]);
+    assert!(lease > timeout, "a live attempt must never lose its claim");
+    let mrc = number(&t, &q["RedrivePolicy"]["maxReceiveCount"]);
+    assert!((1..=1000).contains(&mrc));
+    assert!(number(&t, &t["Parameters"]["RetentionHours"]["MinValue"]) >= 24);
+    let dlq = &t["Resources"]["DeadLetterQueue"]["Properties"];
+    assert_eq!(
+        number(&t, &dlq["MessageRetentionPeriod"]),
+        1_209_600,
+        "14 days to replay"
+    );
+    assert!(number(&t, &q["MaximumMessageSize"]) >= hookwell::config::SQS_MAX_MESSAGE_BYTES as u64);
+    for qn in ["EventsQueue", "DeadLetterQueue"] {
+        assert_eq!(
+            t["Resources"][qn]["Properties"]["SqsManagedSseEnabled"],
+            Value::Bool(true),
+            "{qn} SSE"
+        );
+    }
+    let ingest_timeout = number(
+        &t,
+        &t["Resources"]["IngestFunction"]["Properties"]["Timeout"],
+    );
+    assert!(
+        ingest_timeout >= 5,
+        "ingest must outlive its own 3.5 s SQS budget"
+    );
+}
+
+#[test]
+fn table_has_ttl_pitr_and_on_demand() {
+    let t = template();
+    let p = &t["Resources"]["EventsTable"]["Properties"];
+    assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(p["TimeToLiveSpecification"]["AttributeName"], "expires_at");
+    assert_eq!(p["TimeToLiveSpecification"]["Enabled"], Value::Bool(true));
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        Value::Bool(true)
+    );
+    assert_eq!(p["KeySchema"][0]["AttributeName"], "pk");
+    assert!(
+        matches!(p["DeletionProtectionEnabled"], Value::Tagged(_)),
+        "a parameter"
+    );
+}
+
+#[test]
+fn functions_use_al2023_and_cargo_lambda_with_logs_and_tracing() {
+    let t = template();
+    let g = &t["Globals"]["Function"];
+    assert_eq!(g["Runtime"], "provided.al2023");
+    assert_eq!(g["Tracing"], "Active");
+    for f in ["IngestFunction", "ProcessorFunction"] {
+        let r = &t["Resources"][f];
+        assert_eq!(r["Metadata"]["BuildMethod"], "rust-cargolambda", "{f}");
+        assert!(
+            !r["Properties"]["LoggingConfig"]["LogGroup"].is_null(),
+            "{f} has its own log group"
+        );
+    }
+    for (name, lg) in of_type(&t, "AWS::Logs::LogGroup") {
+        assert!(
+            !lg["Properties"]["RetentionInDays"].is_null(),
+            "{name} retention"
+        );
+    }
+    let alarms: Vec<String> = of_type(&t, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    for a in [
+        "DeadLetterQueueNotEmptyAlarm",
+        "QueueBacklogAgeAlarm",
+        "ProcessorErrorsAlarm",
+        "Ingest5xxRateAlarm",
+    ] {
+        assert!(alarms.contains(&a.to_owned()), "missing {a}");
+    }
+}
+
+/// Every string in the template, with where it is.
+fn strings<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a str)>) {
+    match v {
+        Value::String(s) => out.push((path, s)),
+        Value::Sequence(seq) => seq
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| strings(x, format!("{path}[{i}]"), out)),
+        Value::Mapping(m) => m
+            .iter()
+            .for_each(|(k, x)| strings(x, format!("{path}.{}", k.as_str().unwrap_or("?")), out)),
+        Value::Tagged(t) => strings(&t.value, path, out),
+        _ => {}
+    }
+}
+
+/// Why `s` looks like a secret, if it does.
+fn secret_like(s: &str, known: &[String]) -> Option<String> {
+    for bad in [
+        "whsec_",
+        "sk_live",
+        "sk_test",
+        "xoxb-",
+        "xoxp-",
+        "AKIA",
+        "-----BEGIN",
+    ] {
+        if s.contains(bad) {
+            return Some(format!("contains {bad}"));
+        }
+    }
+    if known.iter().any(|d| s.contains(d.as_str())) {
+        return Some("a development secret".into());
+    }
+    // Long unbroken base64/hex runs mixing letters and digits are what keys look like
+    // (CloudWatch names like ApproximateNumberOfMessagesVisible are long but all letters).
+    for token in s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='))
+    {
+        let has = |f: fn(&char) -> bool| token.chars().any(|c| f(&c));
+        let base64ish = token.len() >= 24
+            && has(char::is_ascii_uppercase)
+            && has(char::is_ascii_lowercase)
+            && (has(char::is_ascii_digit) || token.contains(['+', '/']));
+        let hexish = token.len() >= 32
+            && token.chars().all(|c| c.is_ascii_hexdigit())
+            && has(char::is_ascii_digit);
+        if base64ish || hexish {
+            return Some(format!("`{token}` looks like a key"));
+        }
+    }
+    None
+}
+
+#[test]
+fn the_secret_detector_detects() {
+    let known = vec!["dev-bubble-signing-secret".to_owned()];
+    for s in [
+        "whsec_abc",
+        "token dev-bubble-signing-secret here",
+        "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6",
+        "C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+    ] {
+        assert!(secret_like(s, &known).is_some(), "{s}");
+    }
+    for s in [
+        "ApproximateNumberOfMessagesVisible",
+        "${AWS::StackName}-events",
+        "provided.al2023",
+    ] {
+        assert_eq!(secret_like(s, &known), None, "{s}");
+    }
+}
+
+#[test]
+fn no_secret_looking_value_anywhere() {
+    let t = template();
+    let mut all = Vec::new();
+    strings(&t, String::new(), &mut all);
+    let dev: serde_json::Value =
+        serde_json::from_str(include_str!("../../infra/local/sources.json")).unwrap();
+    let dev_secrets: Vec<String> = dev["sources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|s| {
+            s["secrets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_owned())
+        })
+        .collect();
+    for (path, s) in &all {
+        assert_eq!(secret_like(s, &dev_secrets), None, "{path}");
+    }
+    // Parameters never default to anything secret, and no function environment carries one.
+    for f in ["IngestFunction", "ProcessorFunction"] {
+        for (k, v) in t["Resources"][f]["Properties"]["Environment"]["Variables"]
+            .as_mapping()
+            .unwrap()
+        {
+            let k = k.as_str().unwrap();
+            assert!(
+                !k.contains("SECRET") || k == "HOOKWELL_SOURCES_SECRET_ID",
+                "{f}: {k}"
+            );
+            if k == "HOOKWELL_SOURCES_SECRET_ID" {
+                assert!(
+                    matches!(v, Value::Tagged(_)),
+                    "{f}: the secret's id is a reference, not a value"
+                );
+            }
+        }
+    }
+    // The secret resource itself holds only an empty document.
+    assert_eq!(
+        t["Resources"]["SourcesSecret"]["Properties"]["SecretString"],
+        r#"{"sources":{}}"#
+    );
+}
