@@ -4,4 +4,5 @@ pub mod env;
 pub mod events;
 pub mod local;
 pub mod send;
+pub mod sink;
 pub mod stack;

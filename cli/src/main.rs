@@ -26,9 +26,82 @@ enum Cmd {
     Send(SendArgs),
     /// Delivery history from the events table, newest first.
     Events(EventsArgs),
+    /// Move dead-lettered events back to the queue, selectively (safe: the processor
+    /// deduplicates).
+    Replay(ReplayArgs),
+    /// Move the whole DLQ back with SQS's native message move task.
+    Redrive(RedriveArgs),
+    /// A local downstream for the `forward` handler: verifies signatures, prints deliveries.
+    Sink(SinkArgs),
     /// The local stack (what `make dev` runs).
     #[command(subcommand)]
     Local(LocalCmd),
+}
+
+#[derive(Args, Debug)]
+struct ReplayArgs {
+    #[arg(long)]
+    source: Option<String>,
+    #[arg(long)]
+    event_type: Option<String>,
+    #[arg(long)]
+    event_id: Option<String>,
+    /// Received at or after: RFC 3339 or a duration back from now (15m, 2h, 7d).
+    #[arg(long)]
+    since: Option<String>,
+    /// Received at or before: RFC 3339 or a duration back from now.
+    #[arg(long)]
+    until: Option<String>,
+    /// Substring of the failure reason (the DLQ message's failure_reason attribute).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Move at most this many.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// List what would move; move nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Messages per second at most.
+    #[arg(long)]
+    rate: Option<f64>,
+    #[arg(long)]
+    json: bool,
+    /// Default: HOOKWELL_DLQ_URL, or the local stack's.
+    #[arg(long)]
+    dlq_url: Option<String>,
+    /// Default: HOOKWELL_QUEUE_URL, or the local stack's.
+    #[arg(long)]
+    queue_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct RedriveArgs {
+    /// Messages per second (SQS default: as fast as it can).
+    #[arg(long)]
+    rate: Option<i32>,
+    #[arg(long)]
+    dlq_url: Option<String>,
+    /// Stop watching after this many seconds (the task keeps running in AWS).
+    #[arg(long, default_value_t = 600)]
+    watch_secs: u64,
+}
+
+#[derive(Args, Debug)]
+struct SinkArgs {
+    #[arg(long, default_value_t = 9100)]
+    port: u16,
+    /// The only path that is answered `--status`; others get 404.
+    #[arg(long, default_value = "/hooks")]
+    path: String,
+    /// Status to answer (e.g. 500 to see retries, 422 for a permanent failure).
+    #[arg(long, default_value_t = 200)]
+    status: u16,
+    /// Standard Webhooks key (whsec_...) to verify signatures with; the forward route's secret.
+    #[arg(long, env = "HOOKWELL_SINK_SECRET")]
+    secret: Option<String>,
+    /// Stop after this many seconds.
+    #[arg(long, default_value_t = 43_200)]
+    for_secs: u64,
 }
 
 #[derive(Args, Debug)]
@@ -129,8 +202,203 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.cmd {
         Cmd::Send(a) => cmd_send(a).await,
         Cmd::Events(a) => cmd_events(a).await,
+        Cmd::Replay(a) => cmd_replay(a).await,
+        Cmd::Redrive(a) => cmd_redrive(a).await,
+        Cmd::Sink(a) => cmd_sink(a).await,
         Cmd::Local(l) => cmd_local(l).await,
     }
+}
+
+async fn cmd_replay(a: ReplayArgs) -> Result<(), String> {
+    use hookwell::replay::{replay, ReplayFilter, ReplayOptions};
+    let target = Target::detect();
+    let dlq = a
+        .dlq_url
+        .or_else(|| target.get("HOOKWELL_DLQ_URL"))
+        .ok_or("no DLQ: pass --dlq-url or set HOOKWELL_DLQ_URL")?;
+    let queue = a
+        .queue_url
+        .or_else(|| target.get("HOOKWELL_QUEUE_URL"))
+        .ok_or("no queue: pass --queue-url or set HOOKWELL_QUEUE_URL")?;
+    let now = time::OffsetDateTime::now_utc();
+    let when = |s: &Option<String>| {
+        s.as_deref()
+            .map(|v| events::parse_since(v, now))
+            .transpose()
+    };
+    let filter = ReplayFilter {
+        source: a.source,
+        event_type: a.event_type,
+        event_id: a.event_id,
+        since: when(&a.since)?,
+        until: when(&a.until)?,
+        reason: a.reason,
+    };
+    let opts = ReplayOptions {
+        dry_run: a.dry_run,
+        limit: a.limit,
+        rate: a.rate,
+        ..Default::default()
+    };
+    let sdk = target.sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let bar = if a.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b
+    };
+    let report = replay(&sqs, &dlq, &queue, &filter, &opts, |r| {
+        bar.set_message(format!(
+            "moved {}  skipped by filter {}  failed {}",
+            r.moved, r.skipped, r.failed
+        ));
+        bar.tick();
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    if report.matched.is_empty() {
+        println!("nothing in the DLQ matches");
+    } else {
+        println!(
+            "{:<20}  {:<12}  {:<28}  {:<26}  {:>5}  REASON",
+            "RECEIVED", "SOURCE", "TYPE", "EVENT ID", "RECV"
+        );
+        for d in &report.matched {
+            println!(
+                "{:<20}  {:<12}  {:<28}  {:<26}  {:>5}  {}",
+                d.received_at
+                    .as_deref()
+                    .unwrap_or("?")
+                    .chars()
+                    .take(19)
+                    .collect::<String>()
+                    .replace('T', " "),
+                d.source.as_deref().unwrap_or("?"),
+                d.event_type.as_deref().unwrap_or("?"),
+                d.event_id.as_deref().unwrap_or("?"),
+                d.receive_count,
+                d.reason
+            );
+        }
+    }
+    if report.dry_run {
+        println!(
+            "dry run: {} would move, {} skipped by filter; nothing moved",
+            report.matched.len(),
+            report.skipped
+        );
+    } else {
+        println!(
+            "moved {}, skipped by filter {}, failed {} (failed ones stay in the DLQ). \
+             A replayed event that completed meanwhile is skipped as a duplicate: replay is safe to repeat.",
+            report.moved, report.skipped, report.failed
+        );
+    }
+    if report.failed > 0 {
+        return Err(format!("{} messages could not be sent", report.failed));
+    }
+    Ok(())
+}
+
+async fn cmd_redrive(a: RedriveArgs) -> Result<(), String> {
+    use hookwell::replay::{classify_redrive_error, redrive_request};
+    let target = Target::detect();
+    let dlq = a
+        .dlq_url
+        .or_else(|| target.get("HOOKWELL_DLQ_URL"))
+        .ok_or("no DLQ: pass --dlq-url or set HOOKWELL_DLQ_URL")?;
+    let sdk = target.sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| hookwell::aws::describe(&e))?
+        .attributes
+        .and_then(|mut m| m.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .ok_or("the DLQ has no ARN")?;
+    let started = redrive_request(&sqs, &arn, a.rate)
+        .send()
+        .await
+        .map_err(|e| classify_redrive_error(&e).to_string())?;
+    println!(
+        "move task started: {}",
+        started.task_handle().unwrap_or("?")
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(a.watch_secs);
+    while std::time::Instant::now() < deadline {
+        let tasks = sqs
+            .list_message_move_tasks()
+            .source_arn(&arn)
+            .max_results(1)
+            .send()
+            .await
+            .map_err(|e| classify_redrive_error(&e).to_string())?;
+        let Some(t) = tasks.results().first() else {
+            break;
+        };
+        println!(
+            "{}: moved {} of {}",
+            t.status().unwrap_or("?"),
+            t.approximate_number_of_messages_moved(),
+            t.approximate_number_of_messages_to_move()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "?".into())
+        );
+        if t.status() != Some("RUNNING") {
+            if let Some(reason) = t.failure_reason() {
+                return Err(format!("move task failed: {reason}"));
+            }
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    Ok(())
+}
+
+async fn cmd_sink(a: SinkArgs) -> Result<(), String> {
+    let addr = format!("127.0.0.1:{}", a.port);
+    let verifying = a.secret.is_some();
+    let sink = hookwell_cli::sink::Sink::start(&addr, &a.path, a.secret, a.status, |s| {
+        println!(
+            "{}  {} {}  webhook-id={}  signature {}  -> {}",
+            s.path,
+            s.source,
+            s.event_type,
+            s.webhook_id,
+            if s.verified { "ok" } else { "BAD" },
+            s.status
+        );
+    })
+    .await
+    .map_err(|e| format!("{addr}: {e}"))?;
+    println!(
+        "sink listening on {} (answers {} there, 404 elsewhere; signatures {})",
+        sink.url(),
+        a.status,
+        if verifying {
+            "verified"
+        } else {
+            "not checked: pass --secret"
+        }
+    );
+    tokio::time::sleep(Duration::from_secs(a.for_secs)).await;
+    Ok(())
 }
 
 async fn cmd_send(a: SendArgs) -> Result<(), String> {

@@ -37,6 +37,8 @@ fn classify_error(e: reqwest::Error) -> HandlerError {
 }
 
 fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    // rustls's aws-lc-rs provider, shared with the AWS SDK; fails only if one is set already.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(3)))

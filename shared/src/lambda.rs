@@ -48,21 +48,24 @@ pub async fn run_ingest<Q: EventQueue>(
     .await
 }
 
-/// Serves the processor on the Lambda runtime, reloading the sources and routes when due.
-pub async fn run_processor<S, D, R>(
+/// Serves the processor on the Lambda runtime. When the configuration is reloaded, the routes
+/// are rebuilt with `routes` (configured routes plus the handlers registered in code).
+pub async fn run_processor<S, D, R, F>(
     processor: Processor<S, D, R>,
     refresher: Refresher,
+    routes: F,
 ) -> Result<(), lambda_runtime::Error>
 where
     S: EventStore,
     D: DeadLetterQueue,
     R: RetryScheduler,
+    F: Fn(&crate::config::Sources) -> Result<crate::handler::Router, String> + Send + Sync,
 {
-    let (processor, refresher) = (&processor, &refresher);
+    let (processor, refresher, routes) = (&processor, &refresher, &routes);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |ev: lambda_runtime::LambdaEvent<SqsEvent>| async move {
             if let Some(fresh) = refresher.refresh_if_due().await {
-                match crate::handlers::router_from_config(&fresh) {
+                match routes(&fresh) {
                     Ok(r) => processor.set_router(r),
                     Err(e) => {
                         tracing::warn!(error = %e, "new routes rejected; keeping the previous ones")

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod payloads;
 pub mod processor;
 pub mod queue;
+pub mod replay;
 pub mod samples;
 pub mod scheme;
 pub mod secret;

@@ -135,3 +135,63 @@ impl IngestMetrics {
         )
     }
 }
+
+/// Checks a line against the EMF specification's rules (what CloudWatch needs to extract the
+/// metrics): `_aws` with a millisecond `Timestamp` and `CloudWatchMetrics` directives; each
+/// directive's namespace, dimension sets (at most 30 keys, each a string member of the
+/// document) and metrics (each a number or array of numbers in the document). Returns the
+/// parsed document.
+pub fn validate_emf(line: &str) -> Result<Value, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let aws = v.get("_aws").ok_or("no _aws")?;
+    aws.get("Timestamp")
+        .and_then(Value::as_i64)
+        .filter(|t| *t > 1_000_000_000_000)
+        .ok_or("_aws.Timestamp must be epoch milliseconds")?;
+    let directives = aws
+        .get("CloudWatchMetrics")
+        .and_then(Value::as_array)
+        .filter(|d| !d.is_empty())
+        .ok_or("no CloudWatchMetrics")?;
+    for d in directives {
+        d.get("Namespace")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .ok_or("directive without Namespace")?;
+        for set in d
+            .get("Dimensions")
+            .and_then(Value::as_array)
+            .ok_or("no Dimensions")?
+        {
+            let keys = set.as_array().ok_or("dimension set is not an array")?;
+            if keys.len() > 30 {
+                return Err("more than 30 dimensions".into());
+            }
+            for k in keys {
+                let k = k.as_str().ok_or("dimension key is not a string")?;
+                v.get(k)
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("dimension {k} is not a string member"))?;
+            }
+        }
+        for m in d
+            .get("Metrics")
+            .and_then(Value::as_array)
+            .ok_or("no Metrics")?
+        {
+            let name = m
+                .get("Name")
+                .and_then(Value::as_str)
+                .ok_or("metric without Name")?;
+            let ok = match v.get(name) {
+                Some(Value::Number(_)) => true,
+                Some(Value::Array(a)) => a.len() <= 100 && a.iter().all(Value::is_number),
+                _ => false,
+            };
+            if !ok {
+                return Err(format!("metric {name} has no numeric value"));
+            }
+        }
+    }
+    Ok(v)
+}

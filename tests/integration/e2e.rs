@@ -78,10 +78,20 @@ fn start_dev(moto_port: u16, lambda_port: u16, sources: &str) -> DevStack {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whole_pipeline_on_the_local_stack() {
-    let sink = Sink::start().await;
+    let sink = start_sink().await;
+    // One route is misconfigured (a path the downstream does not have): its events fail
+    // permanently until the configuration is fixed and they are replayed.
+    let routes = |member_remove_url: String| {
+        sources_with_routes(serde_json::json!([
+            {"sources": ["bubble"], "event_types": ["GUILD_MEMBER_REMOVE"], "handler": "forward",
+             "url": member_remove_url, "secret": SINK_SECRET, "timeout_ms": 5000},
+            {"handler": "forward", "url": sink.url(), "secret": SINK_SECRET, "timeout_ms": 5000}
+        ]))
+    };
+    let config = routes(format!("{}/v2/hooks", sink.base));
     let (moto_port, lambda_port) = (free_port(), free_port());
-    let dev = start_dev(moto_port, lambda_port, &sink.sources_json());
-    let sources = hookwell::Sources::from_json(&sink.sources_json()).unwrap();
+    let dev = start_dev(moto_port, lambda_port, &config);
+    let sources = hookwell::Sources::from_json(&config).unwrap();
     let base = format!("http://127.0.0.1:{lambda_port}/lambda-url/ingest");
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
@@ -196,11 +206,17 @@ async fn whole_pipeline_on_the_local_stack() {
         sent.len(),
         "nothing else (no tampered delivery) was forwarded"
     );
-    assert_eq!(
-        sink.bad_signatures
-            .load(std::sync::atomic::Ordering::SeqCst),
-        0
-    );
+    assert_eq!(sink.bad_signatures(), 0);
+    walkthrough_fail_fix_replay(
+        &sources,
+        &base,
+        &http,
+        &sdk,
+        &stack,
+        &routes(sink.url()),
+        &sink,
+    )
+    .await;
     latencies.sort();
     eprintln!(
         "e2e: {} events, send -> COMPLETED (observed with 100 ms polling): median {:?}, max {:?}",
@@ -209,4 +225,155 @@ async fn whole_pipeline_on_the_local_stack() {
         latencies[latencies.len() - 1]
     );
     drop(dev);
+}
+
+/// The README's operator walkthrough: an event fails permanently, shows as FAILED and in the
+/// DLQ, the configuration is fixed, the event is replayed by id and completes.
+async fn walkthrough_fail_fix_replay(
+    sources: &hookwell::Sources,
+    base: &str,
+    http: &reqwest::Client,
+    sdk: &aws_config::SdkConfig,
+    stack: &hookwell_cli::stack::Stack,
+    fixed_config: &str,
+    sink: &hookwell_cli::sink::Sink,
+) {
+    let ddb = aws_sdk_dynamodb::Client::new(sdk);
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let d = send::prepare(
+        sources,
+        "bubble",
+        Some("GUILD_MEMBER_REMOVE"),
+        None,
+        base,
+        time::OffsetDateTime::now_utc(),
+        4242,
+    )
+    .unwrap();
+    let (status, text) = d.post(http).await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    let id = serde_json::from_str::<serde_json::Value>(&text).unwrap()["event_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let record = |ddb: aws_sdk_dynamodb::Client, id: String| async move {
+        let item = ddb
+            .get_item()
+            .table_name(&stack.table_name)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("bubble#{id}")),
+            )
+            .send()
+            .await
+            .unwrap()
+            .item;
+        item.as_ref()
+            .and_then(hookwell::store::EventRecord::from_item)
+    };
+    let mut failed = None;
+    for _ in 0..200 {
+        if let Some(r) = record(ddb.clone(), id.clone())
+            .await
+            .filter(|r| r.status == "FAILED")
+        {
+            failed = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let failed = failed.expect("the misrouted event is recorded FAILED");
+    assert_eq!(failed.failure.as_deref(), Some("permanent"));
+    assert_eq!(
+        failed.last_error.as_deref(),
+        Some("downstream answered 404")
+    );
+
+    // `hookwell events --status FAILED` shows it.
+    let rows = hookwell_cli::events::list(
+        &ddb,
+        &stack.table_name,
+        &hookwell_cli::events::Filter {
+            status: Some("FAILED".into()),
+            limit: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(rows.iter().any(|r| r.event_id == id));
+
+    let dlq_url = sqs
+        .get_queue_url()
+        .queue_name(&stack.dlq_name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let queue_url = sqs
+        .get_queue_url()
+        .queue_name(&stack.queue_name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let by_id = hookwell::replay::ReplayFilter {
+        event_id: Some(id.clone()),
+        ..Default::default()
+    };
+    // `hookwell replay --dry-run` lists it and moves nothing.
+    let dry = hookwell::replay::replay(
+        &sqs,
+        &dlq_url,
+        &queue_url,
+        &by_id,
+        &hookwell::replay::ReplayOptions {
+            dry_run: true,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(dry.matched.len(), 1);
+    assert_eq!(dry.matched[0].reason, "downstream answered 404");
+    assert_eq!(dry.moved, 0);
+
+    // Fix the route (`hookwell local push-config`), then replay by id.
+    hookwell_cli::local::put_secret(
+        &aws_sdk_secretsmanager::Client::new(sdk),
+        &stack.secret_name,
+        fixed_config,
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await; // > HOOKWELL_CONFIG_REFRESH_SECS (2)
+    let done = hookwell::replay::replay(
+        &sqs,
+        &dlq_url,
+        &queue_url,
+        &by_id,
+        &hookwell::replay::ReplayOptions::default(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.moved, 1);
+
+    let mut completed = false;
+    for _ in 0..300 {
+        if record(ddb.clone(), id.clone())
+            .await
+            .is_some_and(|r| r.status == "COMPLETED")
+        {
+            completed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(completed, "replayed event completed");
+    assert_eq!(sink.count(&id), 1, "delivered once, after the fix");
 }

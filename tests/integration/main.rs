@@ -10,5 +10,6 @@
 mod e2e;
 mod ingest;
 mod processor;
+mod replay;
 mod samples;
 mod template;

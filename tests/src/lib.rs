@@ -296,91 +296,27 @@ impl Pipeline {
     }
 }
 
-/// A local HTTP sink for the `forward` handler: verifies each delivery's Standard Webhooks
-/// signature and counts deliveries per `webhook-id` (= the event id). Answers `status`.
-#[derive(Debug, Clone)]
-pub struct Sink {
-    pub url: String,
-    pub secret: String,
-    pub hits: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, usize>>>,
-    pub bad_signatures: std::sync::Arc<AtomicU64>,
-    pub status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+/// The forward target used by the tests: `hookwell sink` on a free loopback port.
+pub const SINK_SECRET: &str = "whsec_aG9va3dlbGwtdGVzdC1zaW5rLWtleQ==";
+
+pub async fn start_sink() -> hookwell_cli::sink::Sink {
+    hookwell_cli::sink::Sink::start(
+        "127.0.0.1:0",
+        "/hooks",
+        Some(SINK_SECRET.to_owned()),
+        200,
+        |_| {},
+    )
+    .await
+    .unwrap()
 }
 
-impl Sink {
-    pub async fn start() -> Sink {
-        let secret = "whsec_aG9va3dlbGwtdGVzdC1zaW5rLWtleQ==".to_owned();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let sink = Sink {
-            url,
-            secret: secret.clone(),
-            hits: Default::default(),
-            bad_signatures: Default::default(),
-            status: std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200)),
-        };
-        let s2 = sink.clone();
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(move |headers: http::HeaderMap, body: axum::body::Bytes| {
-                let s = s2.clone();
-                async move {
-                    let scheme = hookwell::scheme::Scheme::StandardWebhooks {
-                        tolerance_secs: 300,
-                    };
-                    let ok = scheme
-                        .verify(
-                            &[hookwell::Secret::new(s.secret.clone())],
-                            hookwell::scheme::SignedParts {
-                                headers: &headers,
-                                body: &body,
-                                url_token: None,
-                            },
-                            now(),
-                        )
-                        .is_ok();
-                    if !ok {
-                        s.bad_signatures.fetch_add(1, Ordering::SeqCst);
-                        return http::StatusCode::UNAUTHORIZED;
-                    }
-                    let id = headers
-                        .get("webhook-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_owned();
-                    *s.hits.lock().unwrap().entry(id).or_insert(0) += 1;
-                    http::StatusCode::from_u16(s.status.load(Ordering::SeqCst)).unwrap()
-                }
-            }),
-        );
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        sink
-    }
-
-    /// The dev sources with a route forwarding every event to this sink.
-    pub fn sources_json(&self) -> String {
-        let mut v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(DEV_SOURCES).unwrap()).unwrap();
-        v["routes"] = serde_json::json!([
-            {"handler": "forward", "url": self.url, "secret": self.secret, "timeout_ms": 5000}
-        ]);
-        v.to_string()
-    }
-
-    pub fn count(&self, event_id: &str) -> usize {
-        self.hits
-            .lock()
-            .unwrap()
-            .get(event_id)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    pub fn total(&self) -> usize {
-        self.hits.lock().unwrap().values().sum()
-    }
+/// The dev sources with `routes` added (each a JSON route object).
+pub fn sources_with_routes(routes: serde_json::Value) -> String {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(DEV_SOURCES).unwrap()).unwrap();
+    v["routes"] = routes;
+    v.to_string()
 }
 
 pub fn free_port() -> u16 {

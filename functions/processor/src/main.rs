@@ -1,14 +1,21 @@
 //! Processor Lambda: wiring only. Clients, configuration and handlers are built once per cold
 //! start; each SQS batch goes through `hookwell::processor`.
-//!
-//! To add your own handlers, register them on the router below, e.g.
-//! `router.on("bubble", "MESSAGE_CREATE", my_handler);` (README: "Writing a handler").
 
 use hookwell::config::{Refresher, SourcesOrigin};
+use hookwell::handler::Router;
 use hookwell::lambda::Error;
 use hookwell::queue::{SqsDeadLetterQueue, SqsRetryScheduler};
-use hookwell::{DynamoDbEventStore, Processor, ProcessorConfig};
+use hookwell::{DynamoDbEventStore, Processor, ProcessorConfig, Sources};
 use std::time::Duration;
+
+/// The routes: those configured in the sources document (`routes`), then your own handlers.
+/// Rebuilt whenever the configuration is reloaded. See the README, "Writing a handler".
+fn routes(sources: &Sources) -> Result<Router, String> {
+    #[allow(unused_mut)]
+    let mut router = hookwell::handlers::router_from_config(sources)?;
+    // router.on("bubble", "MESSAGE_CREATE", my_handler);
+    Ok(router)
+}
 
 fn env(name: &str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| format!("{name} is not set").into())
@@ -22,7 +29,6 @@ async fn main() -> Result<(), Error> {
     let cfg = ProcessorConfig::from_env()?;
     let origin = SourcesOrigin::from_env(&sdk)?;
     let sources = origin.load().await?;
-    let router = hookwell::handlers::router_from_config(&sources)?;
     let processor = Processor::new(
         DynamoDbEventStore::new(
             hookwell::aws::DynamoDbClient::new(&sdk),
@@ -30,9 +36,9 @@ async fn main() -> Result<(), Error> {
         ),
         SqsDeadLetterQueue::new(sqs.clone(), env("HOOKWELL_DLQ_URL")?),
         SqsRetryScheduler::new(sqs, env("HOOKWELL_QUEUE_URL")?),
-        router,
+        routes(&sources)?,
         cfg,
     );
     let refresher = Refresher::new(origin, Refresher::interval_from_env());
-    hookwell::lambda::run_processor(processor, refresher).await
+    hookwell::lambda::run_processor(processor, refresher, routes).await
 }

@@ -110,7 +110,8 @@ async fn signed_bubble_is_accepted_and_enqueued() {
     assert_eq!(env.event_id, b["event_id"].as_str().unwrap());
     assert_eq!(env.body_bytes().as_ref(), MSG);
     assert_eq!(env.event_type, "MESSAGE_CREATE");
-    let emf: serde_json::Value = serde_json::from_str(&lines.lock().unwrap()[0]).unwrap();
+    let emf = crate::metrics::validate_emf(&lines.lock().unwrap()[0]).unwrap();
+    assert_eq!(emf["Received"], 1.0);
     assert_eq!(emf["Enqueued"], 1.0);
     assert_eq!(emf["Source"], "bubble");
 }
@@ -285,7 +286,7 @@ async fn queue_down_is_503_and_nothing_half_accepted() {
         !r.body().contains("connection refused"),
         "internal error details stay in logs"
     );
-    let emf: serde_json::Value = serde_json::from_str(&lines.lock().unwrap()[0]).unwrap();
+    let emf = crate::metrics::validate_emf(&lines.lock().unwrap()[0]).unwrap();
     assert_eq!(emf["EnqueueFailed"], 1.0);
     assert_eq!(emf["RejectedQueueUnavailable"], 1.0);
 }
@@ -384,4 +385,38 @@ async fn binary_body_for_a_non_json_provider_is_base64_enveloped() {
         env.headers.get("x-github-event").map(String::as_str),
         Some("push")
     );
+}
+
+#[tokio::test]
+async fn emf_counts_rejections_by_reason() {
+    let (ingest, _, lines) = setup();
+    let h = sign(&ingest, "bubble", "bubble-dev-secret", MSG);
+    ingest
+        .handle(req(Method::POST, "/webhooks/bubble", &h, MSG))
+        .await;
+    ingest
+        .handle(req(Method::POST, "/webhooks/bubble", &[], MSG))
+        .await;
+    ingest
+        .handle(req(Method::POST, "/webhooks/nosuch", &[], MSG))
+        .await;
+    ingest
+        .handle(req(Method::POST, "/webhooks/bubble", &h, &vec![b'x'; 5000]))
+        .await;
+    let lines = lines.lock().unwrap();
+    let docs: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| crate::metrics::validate_emf(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 4, "one line per invocation");
+    assert_eq!(docs[0]["Enqueued"], 1.0);
+    assert_eq!(docs[1]["RejectedSignature"], 1.0);
+    assert_eq!(docs[1]["Rejected"], 1.0);
+    assert_eq!(docs[2]["RejectedUnknownSource"], 1.0);
+    assert_eq!(
+        docs[2]["Source"], "_unknown",
+        "attacker-chosen names never become dimensions"
+    );
+    assert_eq!(docs[3]["RejectedSize"], 1.0);
+    assert!(lines.iter().all(|l| !l.contains("bubble-dev-secret")));
 }

@@ -249,7 +249,8 @@ async fn emits_one_emf_line_per_source_counting_outcomes() {
     .await;
     let lines = lines.lock().unwrap();
     assert_eq!(lines.len(), 2);
-    let a: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    let a = crate::metrics::validate_emf(&lines[0]).unwrap();
+    crate::metrics::validate_emf(&lines[1]).unwrap();
     assert_eq!(a["Source"], "a");
     assert_eq!(
         a["Processed"].as_f64().unwrap()
@@ -274,4 +275,25 @@ fn backoff_grows_with_jitter_and_is_capped() {
         );
     }
     assert!(c.backoff(30) <= Duration::from_secs(900));
+}
+
+#[test]
+fn emf_validator_rejects_broken_documents() {
+    use crate::metrics::validate_emf;
+    assert!(validate_emf("not json").is_err());
+    assert!(validate_emf(r#"{"a":1}"#).is_err());
+    let ok = r#"{"_aws":{"Timestamp":1764046800000,"CloudWatchMetrics":[{"Namespace":"n","Dimensions":[["F"]],"Metrics":[{"Name":"M"}]}]},"F":"x","M":1}"#;
+    assert!(validate_emf(ok).is_ok());
+    assert!(
+        validate_emf(&ok.replace(r#""M":1}"#, r#""M":"1"}"#)).is_err(),
+        "metric must be numeric"
+    );
+    assert!(
+        validate_emf(&ok.replace(r#""F":"x","#, "")).is_err(),
+        "dimension must be present"
+    );
+    assert!(
+        validate_emf(&ok.replace("1764046800000", "1764046800")).is_err(),
+        "milliseconds"
+    );
 }
