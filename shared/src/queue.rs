@@ -185,20 +185,25 @@ impl InboundMessage {
             })
             .and_then(|c| c.parse().ok())
             .unwrap_or(1);
-        let attributes = m
-            .message_attributes()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|(k, v)| v.string_value().map(|s| (k.clone(), s.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
         Self {
             message_id: m.message_id().unwrap_or_default().to_owned(),
             receipt_handle: m.receipt_handle().map(str::to_owned),
             body: m.body().map(str::to_owned),
             receive_count,
-            attributes,
+            attributes: string_attributes(m),
         }
     }
+}
+
+/// A received message's string attributes.
+pub fn string_attributes(
+    m: &aws_sdk_sqs::types::Message,
+) -> std::collections::BTreeMap<String, String> {
+    m.message_attributes()
+        .map(|a| {
+            a.iter()
+                .filter_map(|(k, v)| v.string_value().map(|s| (k.clone(), s.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
 }

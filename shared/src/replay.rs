@@ -9,7 +9,7 @@ use crate::queue::{string_attribute, ATTR_FAILED_AT, ATTR_FAILURE_REASON};
 use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, Message, MessageSystemAttributeName,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -292,15 +292,7 @@ async fn copy_to(
         .send_message()
         .queue_url(queue_url)
         .message_body(m.body().unwrap_or_default());
-    let attrs: BTreeMap<String, String> = m
-        .message_attributes()
-        .map(|a| {
-            a.iter()
-                .filter_map(|(k, v)| v.string_value().map(|s| (k.clone(), s.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default();
-    for (k, v) in attrs {
+    for (k, v) in crate::queue::string_attributes(m) {
         if k == ATTR_FAILURE_REASON || k == ATTR_FAILED_AT {
             continue;
         }

@@ -1,14 +1,22 @@
 //! Logging set-up: JSON lines in Lambda (CloudWatch Logs Insights can query them), compact
 //! text on a terminal. Payloads and secrets are never fields of any event.
 
-use tracing_subscriber::EnvFilter;
+use tracing::level_filters::LevelFilter;
 
-/// Installs the global subscriber once; later calls are no-ops. Level from `RUST_LOG`
-/// (default `info`).
+/// The level from `RUST_LOG` (`error`, `warn`, `info`, `debug`, `trace`; default `info`). A
+/// plain level rather than per-target directives keeps the regex engine out of the Lambda
+/// binaries.
+fn level() -> LevelFilter {
+    std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(LevelFilter::INFO)
+}
+
+/// Installs the global subscriber once; later calls are no-ops.
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt().with_max_level(level());
     let _ = if in_lambda || std::env::var("HOOKWELL_LOG_FORMAT").as_deref() == Ok("json") {
         builder
             .json()

@@ -8,26 +8,9 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use hookwell::queue::{InboundMessage, SqsDeadLetterQueue, SqsRetryScheduler};
 use hookwell::{DynamoDbEventStore, Processor, ProcessorConfig, Router};
-use hookwell_tests::{pipeline, Pipeline};
+use hookwell_tests::{pipeline, CountRequests, Pipeline};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Default)]
-struct CountRequests(Arc<AtomicUsize>);
-
-impl aws_sdk_dynamodb::config::Intercept for CountRequests {
-    fn name(&self) -> &'static str {
-        "CountRequests"
-    }
-    fn read_before_execution(
-        &self,
-        _: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
-        _: &mut aws_sdk_dynamodb::config::ConfigBag,
-    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
 
 type Proc = Processor<DynamoDbEventStore, SqsDeadLetterQueue, SqsRetryScheduler>;
 

@@ -404,24 +404,6 @@ async fn table_unreachable_fails_every_record_and_marks_nothing() {
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
 
-/// Counts every DynamoDB request the store makes (all of them are writes).
-#[derive(Debug, Clone, Default)]
-struct CountRequests(Arc<AtomicUsize>);
-
-impl aws_sdk_dynamodb::config::Intercept for CountRequests {
-    fn name(&self) -> &'static str {
-        "CountRequests"
-    }
-    fn read_before_execution(
-        &self,
-        _ctx: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
-    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn two_writes_per_fresh_event_one_per_duplicate() {
     let p = pipeline(5).await;

@@ -60,35 +60,27 @@ fn ids(r: &hookwell::replay::ReplayReport) -> Vec<String> {
     v
 }
 
-async fn count(p: &Pipeline, url: &str) -> usize {
-    let attrs = p
+/// Messages in a queue: all of them, or only the visible ones.
+async fn queue_len(p: &Pipeline, url: &str, include_hidden: bool) -> usize {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let mut req = p
         .sqs
         .get_queue_attributes()
         .queue_url(url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(
-            aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-        )
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
+        .attribute_names(A::ApproximateNumberOfMessages);
+    if include_hidden {
+        req = req.attribute_names(A::ApproximateNumberOfMessagesNotVisible);
+    }
+    let attrs = req.send().await.unwrap().attributes.unwrap();
     attrs.values().map(|v| v.parse::<usize>().unwrap()).sum()
 }
 
+async fn count(p: &Pipeline, url: &str) -> usize {
+    queue_len(p, url, true).await
+}
+
 async fn visible(p: &Pipeline, url: &str) -> usize {
-    let attrs = p
-        .sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
-    attrs.values().map(|v| v.parse::<usize>().unwrap()).sum()
+    queue_len(p, url, false).await
 }
 
 #[tokio::test]

@@ -326,3 +326,21 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Counts every DynamoDB request a client makes (all of the event store's calls are writes).
+#[derive(Debug, Clone, Default)]
+pub struct CountRequests(pub std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl aws_sdk_dynamodb::config::Intercept for CountRequests {
+    fn name(&self) -> &'static str {
+        "CountRequests"
+    }
+    fn read_before_execution(
+        &self,
+        _: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
