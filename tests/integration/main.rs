@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 mod e2e;
+mod hostile;
 mod ingest;
 mod processor;
 mod replay;
