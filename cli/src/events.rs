@@ -173,7 +173,7 @@ mod tests {
             parse_since("2026-11-25T05:00:00Z", now)
                 .unwrap()
                 .unix_timestamp(),
-            1_764_046_800
+            1_795_582_800
         );
         assert!(parse_since("yesterday", now).is_err());
         assert!(parse_since("5w", now).is_err());

@@ -420,10 +420,7 @@ async fn cmd_send(a: SendArgs) -> Result<(), String> {
     if a.tamper {
         d.tamper();
     }
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| e.to_string())?;
+    let http = hookwell::handlers::client(Duration::from_secs(30))?;
     let mut failed = false;
     for i in 1..=a.repeat {
         let (status, text) = d.post(&http).await.map_err(|e| e.to_string())?;
@@ -560,12 +557,9 @@ async fn cmd_local(l: LocalCmd) -> Result<(), String> {
             };
             let sdk = target.sdk().await;
             let sqs = aws_sdk_sqs::Client::new(&sdk);
-            let http = reqwest::Client::builder()
-                .timeout(Duration::from_secs(
-                    u64::from(stack.processor_timeout_secs) + 120,
-                ))
-                .build()
-                .map_err(|e| e.to_string())?;
+            let http = hookwell::handlers::client(Duration::from_secs(
+                u64::from(stack.processor_timeout_secs) + 120,
+            ))?;
             eprintln!(
                 "polling {} -> {} (batch {}, window {:?})",
                 stack.queue_name, cfg.invoke_url, cfg.batch_size, cfg.window

@@ -36,8 +36,10 @@ fn classify_error(e: reqwest::Error) -> HandlerError {
     }
 }
 
-fn client(timeout: Duration) -> Result<reqwest::Client, String> {
-    // rustls's aws-lc-rs provider, shared with the AWS SDK; fails only if one is set already.
+/// An HTTP client for hookwell's own calls (handlers, the CLI): TLS through rustls with the
+/// aws-lc-rs provider the AWS SDK already links, no redirects, bounded time.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    // Process-wide; fails only when a provider is set already, which is fine.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(timeout)

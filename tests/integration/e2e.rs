@@ -93,10 +93,7 @@ async fn whole_pipeline_on_the_local_stack() {
     let dev = start_dev(moto_port, lambda_port, &config);
     let sources = hookwell::Sources::from_json(&config).unwrap();
     let base = format!("http://127.0.0.1:{lambda_port}/lambda-url/ingest");
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let http = hookwell::handlers::client(Duration::from_secs(60)).unwrap();
 
     let cases = [
         ("bubble", "MESSAGE_CREATE"),
