@@ -96,6 +96,9 @@ struct SinkArgs {
     /// Status to answer (e.g. 500 to see retries, 422 for a permanent failure).
     #[arg(long, default_value_t = 200)]
     status: u16,
+    /// Wait this long before answering: a slow downstream (try it against a route's timeout_ms).
+    #[arg(long, default_value_t = 0)]
+    delay_ms: u64,
     /// Standard Webhooks key (whsec_...) to verify signatures with; the forward route's secret.
     #[arg(long, env = "HOOKWELL_SINK_SECRET")]
     secret: Option<String>,
@@ -387,6 +390,8 @@ async fn cmd_sink(a: SinkArgs) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("{addr}: {e}"))?;
+    sink.delay_ms
+        .store(a.delay_ms, std::sync::atomic::Ordering::SeqCst);
     println!(
         "sink listening on {} (answers {} there, 404 elsewhere; signatures {})",
         sink.url(),

@@ -5,7 +5,7 @@
 use hookwell::scheme::{Scheme, SignedParts};
 use hookwell::Secret;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One delivery the sink saw.
@@ -25,6 +25,8 @@ pub struct Sink {
     pub path: String,
     pub secret: Option<String>,
     pub status: Arc<AtomicU16>,
+    /// Milliseconds to wait before answering (a slow downstream), after counting.
+    pub delay_ms: Arc<AtomicU64>,
     hits: Arc<Mutex<BTreeMap<String, usize>>>,
     bad_signatures: Arc<AtomicUsize>,
 }
@@ -44,6 +46,7 @@ impl Sink {
             path: path.to_owned(),
             secret,
             status: Arc::new(AtomicU16::new(status)),
+            delay_ms: Default::default(),
             hits: Default::default(),
             bad_signatures: Default::default(),
         };
@@ -99,6 +102,10 @@ impl Sink {
                         verified,
                         status,
                     });
+                    let delay = s.delay_ms.load(Ordering::SeqCst);
+                    if delay > 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+                    }
                     http::StatusCode::from_u16(status)
                         .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
                 }
@@ -120,6 +127,11 @@ impl Sink {
             .lock()
             .map(|h| h.get(webhook_id).copied().unwrap_or(0))
             .unwrap_or(0)
+    }
+
+    /// Events (distinct `webhook-id`s) accepted at least once.
+    pub fn distinct(&self) -> usize {
+        self.hits.lock().map(|h| h.len()).unwrap_or(0)
     }
 
     pub fn total(&self) -> usize {

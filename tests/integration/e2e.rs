@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The dev stack as a child process group; stopped (SIGTERM to the group) when dropped.
-struct DevStack {
+pub(crate) struct DevStack {
     child: Child,
     state: std::path::PathBuf,
 }
@@ -32,7 +32,7 @@ impl Drop for DevStack {
     }
 }
 
-fn start_dev(moto_port: u16, lambda_port: u16, sources: &str) -> DevStack {
+pub(crate) fn start_dev(moto_port: u16, lambda_port: u16, sources: &str) -> DevStack {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let state = std::env::temp_dir().join(unique("hookwell-e2e"));
     std::fs::create_dir_all(&state).unwrap();

@@ -8,9 +8,11 @@
     clippy::indexing_slicing
 )]
 mod e2e;
+mod faults;
 mod hostile;
 mod ingest;
 mod processor;
 mod replay;
 mod samples;
+mod soak;
 mod template;

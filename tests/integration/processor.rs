@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-type Proc = Processor<DynamoDbEventStore, SqsDeadLetterQueue, SqsRetryScheduler>;
+pub(crate) type Proc = Processor<DynamoDbEventStore, SqsDeadLetterQueue, SqsRetryScheduler>;
 
 fn counting_router(count: Arc<AtomicUsize>) -> Router {
     let mut r = Router::new();
@@ -33,7 +33,7 @@ fn test_config() -> ProcessorConfig {
     }
 }
 
-fn processor(p: &Pipeline, router: Router, cfg: ProcessorConfig) -> Proc {
+pub(crate) fn processor(p: &Pipeline, router: Router, cfg: ProcessorConfig) -> Proc {
     Processor::new(
         DynamoDbEventStore::new(p.ddb.clone(), &p.table),
         SqsDeadLetterQueue::new(p.sqs.clone(), &p.dlq_url),
@@ -45,7 +45,7 @@ fn processor(p: &Pipeline, router: Router, cfg: ProcessorConfig) -> Proc {
 }
 
 /// Receives and processes until the queue has nothing visible (bounded rounds).
-async fn run_until_idle(p: &Pipeline, proc: &Proc, rounds: usize) -> Vec<Outcome> {
+pub(crate) async fn run_until_idle(p: &Pipeline, proc: &Proc, rounds: usize) -> Vec<Outcome> {
     let mut all = Vec::new();
     for _ in 0..rounds {
         let batch = p.receive(10).await;

@@ -171,6 +171,11 @@ pub struct Pipeline {
 }
 
 pub async fn pipeline(max_receive: u32) -> Pipeline {
+    pipeline_with(30, max_receive).await
+}
+
+/// A pipeline whose queue hides a received message for `visibility_secs`.
+pub async fn pipeline_with(visibility_secs: u32, max_receive: u32) -> Pipeline {
     let sdk = sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
@@ -180,7 +185,7 @@ pub async fn pipeline(max_receive: u32) -> Pipeline {
         &name,
         &format!("{name}-dlq"),
         &hookwell::local::QueueSettings {
-            visibility_timeout_secs: 30,
+            visibility_timeout_secs: visibility_secs,
             retention_secs: 3600,
             dlq_retention_secs: 3600,
             max_receive_count: max_receive,
@@ -342,5 +347,103 @@ impl aws_sdk_dynamodb::config::Intercept for CountRequests {
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// A loopback TCP proxy in front of the emulator that can be cut: while down it accepts and
+/// drops every connection, as an unreachable AWS endpoint looks to the SDK. State behind it
+/// (queues, table) is kept, so recovery can be checked.
+#[derive(Debug, Clone)]
+pub struct FaultProxy {
+    pub url: String,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub refused: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FaultProxy {
+    pub async fn start() -> FaultProxy {
+        let target = endpoint().trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = FaultProxy {
+            url: format!("http://{}", listener.local_addr().unwrap()),
+            down: Default::default(),
+            refused: Default::default(),
+        };
+        let p = proxy.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if p.down.load(Ordering::SeqCst) {
+                    p.refused.fetch_add(1, Ordering::SeqCst);
+                    drop(inbound);
+                    continue;
+                }
+                let target = target.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        proxy
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// SQS and DynamoDB clients that reach the emulator only through this proxy.
+    pub async fn clients(&self) -> (aws_sdk_sqs::Client, aws_sdk_dynamodb::Client) {
+        let sdk = sdk().await;
+        let sqs = aws_sdk_sqs::config::Builder::from(&sdk)
+            .endpoint_url(&self.url)
+            .build();
+        let ddb = aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .endpoint_url(&self.url)
+            .build();
+        (
+            aws_sdk_sqs::Client::from_conf(sqs),
+            aws_sdk_dynamodb::Client::from_conf(ddb),
+        )
+    }
+}
+
+/// A router that forwards every event to `sink` (the built-in `forward` handler).
+pub fn forward_router(sink: &hookwell_cli::sink::Sink) -> hookwell::Router {
+    let mut r = hookwell::Router::new();
+    r.fallback(
+        hookwell::handlers::Forward::new(
+            &sink.url(),
+            Secret::new(SINK_SECRET.to_owned()),
+            Duration::from_secs(5),
+        )
+        .unwrap(),
+    );
+    r
+}
+
+/// A signed delivery of `source`'s first sample for ingest, as a front end hands it over.
+/// The same `seed` gives the same event (a provider retry); another seed, another event.
+pub fn signed_request(source: &str, seed: u64) -> hookwell::IngestRequest {
+    let sources = dev_sources();
+    let at = time::OffsetDateTime::now_utc();
+    let (_, _, tpl, extra) = hookwell::samples::find(source, None).expect("sample");
+    let body = hookwell::samples::render(tpl, at, seed);
+    let mut headers = http::HeaderMap::new();
+    let rendered = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), hookwell::samples::render(v, at, seed)));
+    for (k, v) in rendered.chain(sign(&sources, source, body.as_bytes(), at.unix_timestamp())) {
+        headers.append(
+            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            http::HeaderValue::from_str(&v).unwrap(),
+        );
+    }
+    hookwell::IngestRequest {
+        method: http::Method::POST,
+        path: format!("/webhooks/{source}"),
+        query: None,
+        headers,
+        body: bytes::Bytes::from(body),
     }
 }
