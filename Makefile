@@ -6,7 +6,8 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: help venv venv-sam dev test fmt-check clippy lint-template build bench bench-processor clean-venv
+.PHONY: help venv venv-sam dev test fmt-check clippy lint-template build bench bench-processor clean-venv \
+	fuzz fuzz-tools soak load coldstart
 SAM_VENV := .venv-sam
 export SAM_CLI_TELEMETRY := 0
 
@@ -15,6 +16,10 @@ help:
 	@echo "make test   fmt, clippy and every test (starts moto on a free port)"
 	@echo "make bench  criterion benchmarks (release build)"
 	@echo "make build  sam build: both Lambda bootstraps (ARCH=x86_64 by default here)"
+	@echo "make fuzz   every fuzz target for FUZZ_SECS (default 60) each (nightly, cargo-fuzz)"
+	@echo "make soak   HOOKWELL_SOAK_EVENTS (default 10000) events through the local stack"
+	@echo "make load   hookwell vs Express vs Flask at fixed rates (LOAD_RATES, LOAD_SECS)"
+	@echo "make coldstart  process start -> first answered invocation, both functions"
 
 venv: $(VENV)/.installed
 
@@ -65,3 +70,43 @@ bench-processor: venv
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Fuzzing (not part of `make test`): cargo-fuzz into .tools, the nightly toolchain, libFuzzer.
+# Each target runs FUZZ_SECS; corpora grow in fuzz/corpus (ignored by git), seeded from
+# fuzz/seeds. Stops at the first crash, leak, >1 GiB RSS or >256 MiB single allocation.
+FUZZ_SECS ?= 60
+FUZZ_TARGETS ?= verify identity envelope ingest config
+FUZZ_TOOLS := $(CURDIR)/.tools
+fuzz-tools: $(FUZZ_TOOLS)/bin/cargo-fuzz
+$(FUZZ_TOOLS)/bin/cargo-fuzz:
+	CARGO_TARGET_DIR=$(CURDIR)/target/tools $(CARGO) install --locked --root $(FUZZ_TOOLS) cargo-fuzz@0.13.2
+
+fuzz: fuzz-tools
+	@mkdir -p target/fuzz-logs
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t seeds/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECS) s"; \
+	  RUSTUP_TOOLCHAIN=nightly CARGO_TARGET_DIR=$(CURDIR)/target/fuzz $(FUZZ_TOOLS)/bin/cargo-fuzz run $$t \
+	    corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECS) -rss_limit_mb=1024 -malloc_limit_mb=256 \
+	    -print_final_stats=1 2>&1 | tee $(CURDIR)/target/fuzz-logs/$$t.log | grep -E "^#[0-9]+ +(DONE|INITED)|ERROR|panicked|stat::" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+# The soak (long): the local stack, 10 000 signed events, 10 % retries, 1 % poison.
+HOOKWELL_SOAK_EVENTS ?= 10000
+soak: venv
+	HOOKWELL_SOAK_EVENTS=$(HOOKWELL_SOAK_EVENTS) infra/moto.sh $(CARGO) test -p hookwell-tests \
+	  --test integration soak -- --ignored --nocapture
+
+# Side-by-side load: hookwell's ingest (`hookwell serve`, release), Express and Flask peers.
+load: venv
+	$(VENV)/bin/pip install --quiet -r infra/load/requirements.txt
+	cd infra/load/express && npm ci --no-audit --no-fund --silent
+	$(CARGO) build --release -p hookwell-cli
+	infra/moto.sh infra/load/compare.sh
+
+# Cold start of both release bootstraps under cargo-lambda's runtime API.
+coldstart: venv
+	$(CARGO) build --release -p ingest -p processor
+	$(CARGO) build -p hookwell-tests --bin coldstart
+	infra/moto.sh target/debug/coldstart

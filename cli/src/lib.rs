@@ -2,7 +2,9 @@
 
 pub mod env;
 pub mod events;
+pub mod load;
 pub mod local;
 pub mod send;
+pub mod serve;
 pub mod sink;
 pub mod stack;

@@ -36,6 +36,58 @@ enum Cmd {
     /// The local stack (what `make dev` runs).
     #[command(subcommand)]
     Local(LocalCmd),
+    /// Ingest over plain HTTP on loopback (the Lambda function's logic without Lambda).
+    Serve(ServeArgs),
+    /// Open-loop load at a fixed rate against a receiver: latency, and its CPU and memory.
+    Load(LoadArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    #[arg(long, default_value_t = 9200)]
+    port: u16,
+    /// The queue to send accepted events to.
+    #[arg(long, env = "HOOKWELL_QUEUE_URL")]
+    queue_url: String,
+    #[arg(
+        long,
+        env = "HOOKWELL_SOURCES_FILE",
+        default_value = "infra/local/sources.json"
+    )]
+    config: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct LoadArgs {
+    /// Receiver base URL (the part before /webhooks/{source}); loopback only.
+    #[arg(long)]
+    url: String,
+    #[arg(long, default_value = "github")]
+    source: String,
+    /// Requests per second, on a fixed schedule.
+    #[arg(long, default_value_t = 100)]
+    rate: u32,
+    #[arg(long, default_value_t = 20)]
+    secs: u32,
+    #[arg(long, default_value_t = 1024)]
+    body_bytes: usize,
+    #[arg(long, default_value_t = 256)]
+    max_in_flight: usize,
+    /// The receiver's process id: report its CPU time per request and peak RSS.
+    #[arg(long)]
+    pid: Option<u32>,
+    /// Keep this queue drained during the run.
+    #[arg(long)]
+    drain_queue_url: Option<String>,
+    /// Name for the report.
+    #[arg(long, default_value = "receiver")]
+    label: String,
+    #[arg(
+        long,
+        env = "HOOKWELL_SOURCES_FILE",
+        default_value = "infra/local/sources.json"
+    )]
+    config: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -209,6 +261,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Redrive(a) => cmd_redrive(a).await,
         Cmd::Sink(a) => cmd_sink(a).await,
         Cmd::Local(l) => cmd_local(l).await,
+        Cmd::Serve(a) => cmd_serve(a).await,
+        Cmd::Load(a) => cmd_load(a).await,
     }
 }
 
@@ -371,6 +425,42 @@ async fn cmd_redrive(a: RedriveArgs) -> Result<(), String> {
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
     }
+    Ok(())
+}
+
+async fn cmd_serve(a: ServeArgs) -> Result<(), String> {
+    let sources = hookwell::Sources::from_file(&repo_path(&a.config)).map_err(|e| e.to_string())?;
+    let sdk = hookwell::aws::sdk_config(Duration::from_secs(10)).await;
+    let ingest = hookwell_cli::serve::ingest(sources, aws_sdk_sqs::Client::new(&sdk), &a.queue_url);
+    let addr = format!("127.0.0.1:{}", a.port);
+    hookwell_cli::serve::serve(&addr, ingest, |bound| {
+        println!("ingest listening on http://{bound}/webhooks/{{source}}");
+    })
+    .await
+    .map_err(|e| format!("{addr}: {e}"))
+}
+
+async fn cmd_load(a: LoadArgs) -> Result<(), String> {
+    if !(a.url.starts_with("http://127.0.0.1:") || a.url.starts_with("http://localhost:")) {
+        return Err("load runs against loopback receivers only (http://127.0.0.1:PORT)".into());
+    }
+    let sources = hookwell::Sources::from_file(&repo_path(&a.config)).map_err(|e| e.to_string())?;
+    let opts = hookwell_cli::load::LoadOptions {
+        base: a.url,
+        source: a.source,
+        rate: a.rate,
+        secs: a.secs,
+        body_bytes: a.body_bytes,
+        max_in_flight: a.max_in_flight.max(1),
+        pid: a.pid,
+        drain_queue_url: a.drain_queue_url,
+        label: a.label,
+    };
+    let report = hookwell_cli::load::run(&opts, &sources).await?;
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
     Ok(())
 }
 

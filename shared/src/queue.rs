@@ -30,6 +30,24 @@ impl SqsEventQueue {
             queue_url: queue_url.into(),
         }
     }
+
+    /// One cheap call during a cold start: opens (and pools) the connection with its TLS
+    /// handshake, so the first delivery does not pay for it, and fails fast on a wrong URL.
+    pub async fn warm(&self) -> Result<(), QueueError> {
+        warm_queue(&self.client, &self.queue_url).await
+    }
+}
+
+/// `GetQueueAttributes(QueueArn)`: free of side effects, answered by the queue itself.
+pub async fn warm_queue(client: &aws_sdk_sqs::Client, queue_url: &str) -> Result<(), QueueError> {
+    client
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| QueueError(crate::aws::describe(&e)))
 }
 
 pub(crate) fn string_attribute(value: &str) -> Result<MessageAttributeValue, QueueError> {
@@ -148,6 +166,11 @@ impl SqsRetryScheduler {
             client,
             queue_url: queue_url.into(),
         }
+    }
+
+    /// See [`SqsEventQueue::warm`].
+    pub async fn warm(&self) -> Result<(), QueueError> {
+        warm_queue(&self.client, &self.queue_url).await
     }
 }
 

@@ -121,6 +121,18 @@ impl DynamoDbEventStore {
     pub fn client(&self) -> &aws_sdk_dynamodb::Client {
         &self.client
     }
+
+    /// One free control-plane call during a cold start (`DescribeTable`): the connection and
+    /// its TLS handshake are ready before the first batch, and a wrong table name fails fast.
+    pub async fn warm(&self) -> Result<(), StoreError> {
+        self.client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::Unavailable(crate::aws::describe(&e)))
+    }
     pub fn table(&self) -> &str {
         &self.table
     }

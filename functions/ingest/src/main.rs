@@ -15,11 +15,13 @@ async fn main() -> Result<(), hookwell::lambda::Error> {
     let queue_url =
         std::env::var("HOOKWELL_QUEUE_URL").map_err(|_| "HOOKWELL_QUEUE_URL is not set")?;
     let origin = SourcesOrigin::from_env(&sdk)?;
-    let sources = origin.load().await?;
-    let ingest = Ingest::new(
-        SourcesCell::new(sources),
-        SqsEventQueue::new(hookwell::aws::SqsClient::new(&sdk), queue_url),
-    );
+    let queue = SqsEventQueue::new(hookwell::aws::SqsClient::new(&sdk), queue_url);
+    // During init, not on the first delivery: the configuration, and the queue connection.
+    let (sources, warm) = tokio::join!(origin.load(), queue.warm());
+    if let Err(e) = warm {
+        tracing::warn!(error = %e, "queue warm-up failed; the first delivery connects instead");
+    }
+    let ingest = Ingest::new(SourcesCell::new(sources?), queue);
     let refresher = Refresher::new(origin, Refresher::interval_from_env());
     hookwell::lambda::run_ingest(ingest, refresher).await
 }

@@ -28,14 +28,24 @@ async fn main() -> Result<(), Error> {
     let sqs = hookwell::aws::SqsClient::new(&sdk);
     let cfg = ProcessorConfig::from_env()?;
     let origin = SourcesOrigin::from_env(&sdk)?;
-    let sources = origin.load().await?;
+    let store = DynamoDbEventStore::new(
+        hookwell::aws::DynamoDbClient::new(&sdk),
+        env("HOOKWELL_TABLE")?,
+    );
+    let retry = SqsRetryScheduler::new(sqs.clone(), env("HOOKWELL_QUEUE_URL")?);
+    // During init, not on the first batch: the configuration, and both connections.
+    let (sources, table, queue) = tokio::join!(origin.load(), store.warm(), retry.warm());
+    if let Err(e) = table {
+        tracing::warn!(error = %e, "table warm-up failed; the first batch connects instead");
+    }
+    if let Err(e) = queue {
+        tracing::warn!(error = %e, "queue warm-up failed; the first batch connects instead");
+    }
+    let sources = sources?;
     let processor = Processor::new(
-        DynamoDbEventStore::new(
-            hookwell::aws::DynamoDbClient::new(&sdk),
-            env("HOOKWELL_TABLE")?,
-        ),
-        SqsDeadLetterQueue::new(sqs.clone(), env("HOOKWELL_DLQ_URL")?),
-        SqsRetryScheduler::new(sqs, env("HOOKWELL_QUEUE_URL")?),
+        store,
+        SqsDeadLetterQueue::new(sqs, env("HOOKWELL_DLQ_URL")?),
+        retry,
         routes(&sources)?,
         cfg,
     );

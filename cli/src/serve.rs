@@ -1,0 +1,60 @@
+//! `hookwell serve`: the ingest contract over plain HTTP on loopback, the same [`Ingest`] the
+//! Lambda function runs, without the Lambda runtime. For load tests side by side with other
+//! receivers, and for running ingest where there is no Lambda.
+
+use bytes::Bytes;
+use hookwell::{Ingest, IngestRequest, SourcesCell, SqsEventQueue};
+use std::sync::Arc;
+
+/// Serves `ingest` on `addr` until the process ends; returns the bound address first through
+/// `on_ready`.
+pub async fn serve(
+    addr: &str,
+    ingest: Ingest<SqsEventQueue>,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    on_ready(listener.local_addr()?);
+    let ingest = Arc::new(ingest);
+    let app = axum::Router::new().fallback(move |req: http::Request<axum::body::Body>| {
+        let ingest = ingest.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            // No source accepts more than a queue message; beyond that, stop reading.
+            let limit = hookwell::config::SQS_MAX_MESSAGE_BYTES;
+            let body: Bytes = match axum::body::to_bytes(body, limit).await {
+                Ok(b) => b,
+                Err(_) => {
+                    let e = hookwell::IngestError::TooLarge {
+                        size: limit + 1,
+                        limit,
+                    };
+                    return hookwell::ingest::error_response(&e).map(axum::body::Body::from);
+                }
+            };
+            let resp = ingest
+                .handle(IngestRequest {
+                    method: parts.method,
+                    path: parts.uri.path().to_owned(),
+                    query: parts.uri.query().map(str::to_owned),
+                    headers: parts.headers,
+                    body,
+                })
+                .await;
+            resp.map(axum::body::Body::from)
+        }
+    });
+    axum::serve(listener, app).await
+}
+
+/// Ingest over `queue_url` with the sources document at `sources`.
+pub fn ingest(
+    sources: hookwell::Sources,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> Ingest<SqsEventQueue> {
+    Ingest::new(
+        SourcesCell::new(sources),
+        SqsEventQueue::new(sqs, queue_url),
+    )
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `make load`: hookwell's ingest, an Express receiver and a Flask receiver side by side, each
+# verifying GitHub's signature on the raw body and putting the same envelope in the same moto
+# SQS queue, driven by the same open-loop request stream (`hookwell load`) at fixed rates.
+# Reports ack latency p50/p99, CPU time per request and peak RSS of each receiver's process
+# tree, and the ratios. Runs under infra/moto.sh (AWS_ENDPOINT_URL set).
+# Knobs: LOAD_RATES (default "50 100 200"), LOAD_SECS (default 20), LOAD_RECEIVERS.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+: "${AWS_ENDPOINT_URL:?run through infra/moto.sh (make load does)}"
+rates="${LOAD_RATES:-50 100 200}"
+secs="${LOAD_SECS:-20}"
+receivers="${LOAD_RECEIVERS:-hookwell express flask}"
+cli="$root/target/release/hookwell"
+out="$root/target/load"
+mkdir -p "$out"
+results="$out/results-$(date +%Y%m%d-%H%M%S).jsonl"
+state=$(mktemp -d)
+pid=""
+stop_receiver() {
+  if [ -n "$pid" ]; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=""
+  fi
+}
+trap 'stop_receiver; rm -rf "$state"' EXIT INT TERM
+
+"$cli" local up --endpoint "$AWS_ENDPOINT_URL" --sources infra/local/sources.json \
+  --env-out "$state/stack.env" >/dev/null
+queue_url=$(grep '^HOOKWELL_QUEUE_URL=' "$state/stack.env" | cut -d= -f2-)
+export HOOKWELL_QUEUE_URL="$queue_url" HOOKWELL_SOURCES_FILE="$root/infra/local/sources.json"
+free_port() { "$root/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_receiver() {
+  local name=$1 port=$2
+  case "$name" in
+    hookwell)
+      RUST_LOG=info setsid "$cli" serve --port "$port" >"$out/$name.log" 2>&1 & ;;
+    express)
+      PORT=$port setsid node infra/load/express/server.js >"$out/$name.log" 2>&1 & ;;
+    flask)
+      setsid "$root/.venv/bin/gunicorn" --chdir infra/load/flask -b "127.0.0.1:$port" \
+        -w 1 -k gthread --threads 8 app:app >"$out/$name.log" 2>&1 & ;;
+  esac
+  pid=$!
+  # Ready when the route answers (a GET is not allowed: 404 or 405); bounded, 30 s.
+  for _ in $(seq 1 150); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/webhooks/github" || true)
+    case "$code" in 404|405) return 0 ;; esac
+    kill -0 "$pid" 2>/dev/null || { echo "$name exited; see $out/$name.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "$name did not start; see $out/$name.log" >&2
+  exit 1
+}
+
+for name in $receivers; do
+  port=$(free_port)
+  start_receiver "$name" "$port"
+  echo "== $name (pid $pid, port $port)" >&2
+  # Warm-up (connections, JIT, lazy imports), not reported.
+  "$cli" load --url "http://127.0.0.1:$port" --rate 20 --secs 2 \
+    --drain-queue-url "$queue_url" --label warmup >/dev/null
+  for rate in $rates; do
+    "$cli" load --url "http://127.0.0.1:$port" --rate "$rate" --secs "$secs" --pid "$pid" \
+      --drain-queue-url "$queue_url" --label "$name" | tee -a "$results" >&2
+  done
+  stop_receiver
+done
+
+python3 infra/load/summary.py "$results"
+echo "raw results: $results" >&2

@@ -1,0 +1,195 @@
+//! `make coldstart`: time from process start to the first answered invocation, for both
+//! release bootstraps, under cargo-lambda's runtime API (`cargo lambda watch
+//! --only-lambda-apis`, started once: its own start is not counted). Each repetition starts a
+//! fresh process with the function's real environment (sources from the Secrets Manager
+//! secret, the queue and table of `template.yaml` in moto) and invokes it with a real event:
+//! a signed GitHub delivery for ingest, a fresh envelope for the processor. The second
+//! invocation of the same process is timed too (warm). Run under infra/moto.sh.
+//! Knobs: COLDSTART_REPS (default 20).
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use hookwell_tests::*;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn ingest_event(seed: u64) -> String {
+    let req = signed_request("github", seed);
+    let headers: Vec<(String, String)> = req
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect();
+    lambda_event(
+        "apigw-v2-request.json",
+        "POST",
+        &req.path,
+        &headers,
+        &req.body,
+    )
+}
+
+fn processor_event(seed: u64, queue_arn: &str) -> String {
+    let env = hookwell::Envelope::new(
+        "github",
+        "push",
+        &format!("coldstart-{seed}"),
+        time::OffsetDateTime::now_utc(),
+        b"{}",
+        Default::default(),
+    );
+    serde_json::json!({"Records": [{
+        "messageId": format!("m-{seed}"),
+        "receiptHandle": format!("rh-{seed}"),
+        "body": env.to_json(),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0",
+                       "SenderId": "local", "ApproximateFirstReceiveTimestamp": "0"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": "us-east-1"
+    }]})
+    .to_string()
+}
+
+#[tokio::main]
+async fn main() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let reps: usize = std::env::var("COLDSTART_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20)
+        .clamp(1, 200);
+    let endpoint = endpoint();
+    let stack = hookwell_cli::stack::Stack::from_template(
+        &root.join("template.yaml"),
+        hookwell_cli::stack::LOCAL_STACK_NAME,
+    )
+    .unwrap();
+    let sdk = sdk().await;
+    let sources = std::fs::read_to_string(DEV_SOURCES).unwrap();
+    let ls = hookwell_cli::local::up(&sdk, &stack, &sources)
+        .await
+        .unwrap();
+    let fenv = ls.function_env(&endpoint, &stack, 300);
+
+    let port = free_port();
+    let mut emulator = Command::new(root.join(".venv/bin/cargo-lambda"))
+        .args([
+            "lambda",
+            "watch",
+            "--only-lambda-apis",
+            "-A",
+            "127.0.0.1",
+            "-P",
+        ])
+        .arg(port.to_string())
+        .current_dir(&root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("cargo lambda watch (make venv)");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let invoke = format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations");
+    for _ in 0..100 {
+        if http
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let mut report = serde_json::Map::new();
+    for function in ["ingest", "processor"] {
+        let bin = root.join("target/release").join(function);
+        assert!(
+            bin.exists(),
+            "{}: build it first (make coldstart does)",
+            bin.display()
+        );
+        let (mut cold, mut warm) = (Vec::new(), Vec::new());
+        for rep in 0..reps {
+            let seed = 900_000 + rep as u64 * 2;
+            let event = |s: u64| match function {
+                "ingest" => ingest_event(s),
+                _ => processor_event(s, &ls.queue_arn),
+            };
+            let (first, second) = (event(seed), event(seed + 1));
+            let started = Instant::now();
+            let mut child = Command::new(&bin)
+                .envs(fenv.iter().cloned())
+                .env(
+                    "AWS_LAMBDA_RUNTIME_API",
+                    format!("http://127.0.0.1:{port}/.rt"),
+                )
+                .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+                .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+                .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+                .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let resp = http.post(&invoke).body(first).send().await.unwrap();
+            let status = resp.status();
+            let text = resp.text().await.unwrap();
+            let t_cold = started.elapsed();
+            assert!(status.is_success(), "{function}: {status} {text}");
+            if function == "ingest" {
+                assert!(text.contains("accepted"), "ingest answered: {text}");
+            } else {
+                assert!(
+                    text.contains("batchItemFailures\":[]"),
+                    "processor answered: {text}"
+                );
+            }
+            let t1 = Instant::now();
+            let resp = http.post(&invoke).body(second).send().await.unwrap();
+            assert!(resp.status().is_success());
+            let _ = resp.text().await;
+            let t_warm = t1.elapsed();
+            child.kill().unwrap();
+            child.wait().unwrap();
+            cold.push(t_cold.as_secs_f64() * 1000.0);
+            warm.push(t_warm.as_secs_f64() * 1000.0);
+        }
+        let (c, w) = (median(&mut cold), median(&mut warm));
+        eprintln!(
+            "{function}: process start -> first answer median {c:.1} ms (min {:.1}, max {:.1}); warm invocation median {w:.1} ms; {reps} starts",
+            cold[0],
+            cold[cold.len() - 1]
+        );
+        report.insert(
+            function.into(),
+            serde_json::json!({"reps": reps, "cold_median_ms": c, "cold_min_ms": cold[0],
+                "cold_max_ms": cold[cold.len() - 1], "warm_median_ms": w}),
+        );
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{}", emulator.id())])
+        .status();
+    let _ = emulator.wait();
+    println!("{}", serde_json::Value::Object(report));
+}
