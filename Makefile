@@ -88,7 +88,7 @@ fuzz: fuzz-tools
 	  echo "== fuzz $$t for $(FUZZ_SECS) s"; \
 	  RUSTUP_TOOLCHAIN=nightly CARGO_TARGET_DIR=$(CURDIR)/target/fuzz $(FUZZ_TOOLS)/bin/cargo-fuzz run $$t \
 	    corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECS) -rss_limit_mb=1024 -malloc_limit_mb=256 \
-	    -print_final_stats=1 2>&1 | tee $(CURDIR)/target/fuzz-logs/$$t.log | grep -E "^#[0-9]+ +(DONE|INITED)|ERROR|panicked|stat::" ; \
+	    -print_final_stats=1 2>&1 | tee $(CURDIR)/target/fuzz-logs/$$t.log | grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|panicked|stat::" ; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 

@@ -226,11 +226,8 @@ pub async fn run(opts: &LoadOptions, sources: &Sources) -> Result<LoadReport, St
         opts.base.trim_end_matches('/'),
         opts.source
     );
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(opts.max_in_flight)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| e.to_string())?;
+    // Keeps idle connections without limit: each in-flight request reuses one.
+    let client = hookwell::handlers::client(Duration::from_secs(30))?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let drainer = match &opts.drain_queue_url {

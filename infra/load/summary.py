@@ -15,11 +15,10 @@ for label in labels:
         if not r:
             continue
         errs = sum(r["errors"].values()) + r["dropped"]
-        cpu = r["cpu_us_per_request"]
-        rss = r["peak_rss_kib"]
-        print(f"| {label} | {rate} | {r['ok']} | {errs} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-              f"{cpu:.0f} | {rss / 1024:.1f} |" if cpu is not None and rss is not None else
-              f"| {label} | {rate} | {r['ok']} | {errs} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | - | - |")
+        num = lambda v, fmt: "-" if v is None else format(v, fmt)  # noqa: E731
+        rss = None if r["peak_rss_kib"] is None else r["peak_rss_kib"] / 1024
+        print(f"| {label} | {rate} | {r['ok']} | {errs} | {num(r['p50_ms'], '.1f')} | "
+              f"{num(r['p99_ms'], '.1f')} | {num(r['cpu_us_per_request'], '.0f')} | {num(rss, '.1f')} |")
 
 if "hookwell" in labels:
     print()

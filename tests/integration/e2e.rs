@@ -105,6 +105,7 @@ async fn whole_pipeline_on_the_local_stack() {
         ("sendbird", "group_channel:message_send"),
     ];
     let mut sent = Vec::new(); // (source, event_id, posted_at)
+    let mut answers = Vec::new(); // every HTTP answer, checked for secrets at the end
     for (i, (source, event)) in cases.iter().enumerate() {
         let d = send::prepare(
             &sources,
@@ -122,6 +123,7 @@ async fn whole_pipeline_on_the_local_stack() {
         for _ in 0..3 {
             let (status, text) = d.post(&http).await.unwrap();
             assert_eq!(status, 200, "{source} {event}: {text}");
+            answers.push(text.clone());
             let v: serde_json::Value = serde_json::from_str(&text).unwrap();
             ids.push(v["event_id"].as_str().unwrap().to_owned());
         }
@@ -142,9 +144,36 @@ async fn whole_pipeline_on_the_local_stack() {
         )
         .unwrap();
         tampered.tamper();
-        let (status, _) = tampered.post(&http).await.unwrap();
+        let (status, text) = tampered.post(&http).await.unwrap();
         assert_eq!(status, 401, "{source} tampered");
+        answers.push(text);
     }
+    // A source that cannot sign: its secret is the URL token (what a log must never show).
+    let d = send::prepare(
+        &sources,
+        "bubble-token",
+        None,
+        None,
+        &base,
+        time::OffsetDateTime::now_utc(),
+        9100,
+    )
+    .unwrap();
+    let posted = Instant::now();
+    let (status, text) = d.post(&http).await.unwrap();
+    assert_eq!(status, 200, "bubble-token: {text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    sent.push((
+        "bubble-token",
+        v["event_id"].as_str().unwrap().to_owned(),
+        posted,
+    ));
+    answers.push(text);
+    let mut wrong_token = d.clone();
+    wrong_token.url = wrong_token.url.replace("5f2c9a", "000000");
+    let (status, text) = wrong_token.post(&http).await.unwrap();
+    assert_eq!(status, 401, "bubble-token with a wrong token");
+    answers.push(text);
 
     // Every distinct event COMPLETED once (bounded wait), its handler effect seen once.
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -214,6 +243,27 @@ async fn whole_pipeline_on_the_local_stack() {
         &sink,
     )
     .await;
+    // No configured secret in any answer or in any log line of the stack.
+    let secrets = all_secrets(&config);
+    for text in &answers {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "an HTTP answer contains a secret"
+            );
+        }
+    }
+    let logs = dev.state.join("logs");
+    for name in ["functions.log", "poller.log", "moto.log"] {
+        let text = std::fs::read_to_string(logs.join(name)).unwrap();
+        assert!(text.lines().count() > 3, "{name} captured nothing");
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{name} contains a configured secret"
+            );
+        }
+    }
     latencies.sort();
     eprintln!(
         "e2e: {} events, send -> COMPLETED (observed with 100 ms polling): median {:?}, max {:?}",

@@ -204,7 +204,15 @@ fn timeouts_leases_and_retries_fit_together() {
 fn table_has_ttl_pitr_and_on_demand() {
     let t = template();
     let p = &t["Resources"]["EventsTable"]["Properties"];
-    assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
+    assert!(matches!(p["BillingMode"], Value::Tagged(_)), "a parameter");
+    assert_eq!(
+        t["Parameters"]["TableBillingMode"]["Default"], "PAY_PER_REQUEST",
+        "on-demand unless chosen"
+    );
+    // Provisioned capacity is auto-scaled, only when chosen.
+    for r in ["EventsTableWriteScaling", "EventsTableWriteScalingPolicy"] {
+        assert_eq!(t["Resources"][r]["Condition"], "ProvisionedTable", "{r}");
+    }
     assert_eq!(p["TimeToLiveSpecification"]["AttributeName"], "expires_at");
     assert_eq!(p["TimeToLiveSpecification"]["Enabled"], Value::Bool(true));
     assert_eq!(
@@ -223,13 +231,32 @@ fn functions_use_al2023_and_cargo_lambda_with_logs_and_tracing() {
     let t = template();
     let g = &t["Globals"]["Function"];
     assert_eq!(g["Runtime"], "provided.al2023");
-    assert_eq!(g["Tracing"], "Active");
+    assert!(
+        matches!(g["Tracing"], Value::Tagged(_)),
+        "tracing is a parameter"
+    );
+    assert_eq!(
+        t["Parameters"]["Tracing"]["Default"], "PassThrough",
+        "X-Ray costs: opt in"
+    );
     for f in ["IngestFunction", "ProcessorFunction"] {
         let r = &t["Resources"][f];
         assert_eq!(r["Metadata"]["BuildMethod"], "rust-cargolambda", "{f}");
-        assert!(
-            !r["Properties"]["LoggingConfig"]["LogGroup"].is_null(),
-            "{f} has its own log group"
+        let lc = &r["Properties"]["LoggingConfig"];
+        assert!(!lc["LogGroup"].is_null(), "{f} has its own log group");
+        // Platform lines dropped; application lines (and EMF) never filtered by Lambda.
+        assert_eq!(
+            (
+                &lc["LogFormat"],
+                &lc["SystemLogLevel"],
+                &lc["ApplicationLogLevel"]
+            ),
+            (
+                &Value::from("JSON"),
+                &Value::from("WARN"),
+                &Value::from("TRACE")
+            ),
+            "{f}"
         );
     }
     for (name, lg) in of_type(&t, "AWS::Logs::LogGroup") {

@@ -103,6 +103,28 @@ pub fn dev_sources() -> Sources {
     Sources::from_file(std::path::Path::new(DEV_SOURCES)).expect("dev sources")
 }
 
+/// Every secret value of a sources document (signing secrets, URL tokens, route secrets):
+/// what must never show up in a log line or an HTTP answer.
+pub fn all_secrets(sources_json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(sources_json).unwrap();
+    let mut out = Vec::new();
+    for (_, src) in v["sources"].as_object().unwrap() {
+        for s in src["secrets"].as_array().unwrap() {
+            out.push(s.as_str().unwrap().to_owned());
+        }
+    }
+    for r in v["routes"].as_array().into_iter().flatten() {
+        if let Some(s) = r["secret"].as_str() {
+            out.push(s.to_owned());
+        }
+    }
+    assert!(
+        out.len() >= 10,
+        "the dev configuration has a secret per source"
+    );
+    out
+}
+
 /// Signs `body` for `source` with its first dev secret at `now` (unix s).
 pub fn sign(sources: &Sources, source: &str, body: &[u8], now: i64) -> Vec<(String, String)> {
     let s = sources.get(source).expect("source");

@@ -3,6 +3,7 @@
 // 200 once SQS has it. GitHub's X-Hub-Signature-256 scheme, as hookwell verifies it.
 'use strict';
 const crypto = require('node:crypto');
+const { isUtf8 } = require('node:buffer');
 const fs = require('node:fs');
 const express = require('express');
 const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
@@ -25,7 +26,7 @@ app.post('/webhooks/github', express.raw({ type: () => true, limit: '1mb' }), as
   const eventType = req.get('x-github-event');
   const eventId = req.get('x-github-delivery');
   if (!eventType || !eventId) return res.status(400).json({ error: 'no_identity' });
-  const utf8 = Buffer.isUtf8(body);
+  const utf8 = isUtf8(body);
   const headers = {};
   for (const h of kept) if (req.get(h)) headers[h] = req.get(h);
   const envelope = {
