@@ -4,12 +4,15 @@
 #   cargo lambda watch (ingest + processor, hot reload) -> queue poller (event source mapping)
 # Ctrl-C stops everything this script started, by process id.
 # Ports: MOTO_PORT (default 4566), LAMBDA_PORT (default 9000). Sources: HOOKWELL_DEV_SOURCES.
+# LAMBDA_CONCURRENCY (default 2): instances per function and processor batches in flight.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 venv="$root/.venv"
 moto_port="${MOTO_PORT:-4566}"
 lambda_port="${LAMBDA_PORT:-9000}"
+# Function instances at once (cargo lambda watch --concurrency) and batches in flight.
+concurrency="${LAMBDA_CONCURRENCY:-2}"
 sources="${HOOKWELL_DEV_SOURCES:-infra/local/sources.json}"
 state="${HOOKWELL_DEV_STATE:-$root/.local}"
 logs="$state/logs"
@@ -59,7 +62,7 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_REGION=us-east-1 \
 "$cli" local up --endpoint "$AWS_ENDPOINT_URL" --sources "$sources" --env-out "$state/stack.env"
 
 echo "hookwell dev: starting the functions (cargo lambda watch on 127.0.0.1:$lambda_port)"
-setsid "$venv/bin/cargo-lambda" lambda watch -A 127.0.0.1 -P "$lambda_port" \
+setsid "$venv/bin/cargo-lambda" lambda watch -A 127.0.0.1 -P "$lambda_port" --concurrency "$concurrency" \
   --env-file "$state/stack.env" >"$logs/functions.log" 2>&1 &
 pids+=($!)
 # A GET is answered 405 by ingest itself: the function is built, running and configured.
@@ -70,6 +73,7 @@ wait_for processor 600 curl -sf -X POST -d '{"Records":[]}' \
 echo "hookwell dev: starting the queue poller (stand-in for the SQS event source mapping)"
 setsid env HOOKWELL_STACK_ENV="$state/stack.env" "$cli" local poll \
   --invoke-url "http://127.0.0.1:$lambda_port/2015-03-31/functions/processor/invocations" \
+  --pollers "$concurrency" \
   >"$logs/poller.log" 2>&1 &
 pids+=($!)
 

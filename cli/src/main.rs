@@ -243,6 +243,10 @@ enum LocalCmd {
         /// Stop after this many seconds (default 12 h).
         #[arg(long, default_value_t = 43_200)]
         for_secs: u64,
+        /// Batches in flight at once, as the event source mapping scales out (keep at most
+        /// the emulator's `--concurrency`).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        pollers: u16,
     },
 }
 
@@ -634,6 +638,7 @@ async fn cmd_local(l: LocalCmd) -> Result<(), String> {
             batch_size,
             window_secs,
             for_secs,
+            pollers,
         } => {
             let target = Target::detect();
             let stack = load_stack(None)?;
@@ -659,14 +664,16 @@ async fn cmd_local(l: LocalCmd) -> Result<(), String> {
                 "polling {} -> {} (batch {}, window {:?})",
                 stack.queue_name, cfg.invoke_url, cfg.batch_size, cfg.window
             );
-            local::poll(&sqs, &http, &cfg, |s, n, failed| {
-                eprintln!(
-                    "batch of {n}: {} ok, {failed} left for retry (total {} records)",
-                    n - failed,
-                    s.records
-                );
-            })
-            .await;
+            let loops = (0..pollers).map(|i| {
+                local::poll(&sqs, &http, &cfg, move |s, n, failed| {
+                    eprintln!(
+                        "poller {i}: batch of {n}: {} ok, {failed} left for retry (total {} records)",
+                        n - failed,
+                        s.records
+                    );
+                })
+            });
+            futures::future::join_all(loops).await;
             Ok(())
         }
     }

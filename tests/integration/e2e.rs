@@ -32,7 +32,12 @@ impl Drop for DevStack {
     }
 }
 
-pub(crate) fn start_dev(moto_port: u16, lambda_port: u16, sources: &str) -> DevStack {
+pub(crate) fn start_dev(
+    moto_port: u16,
+    lambda_port: u16,
+    sources: &str,
+    concurrency: u32,
+) -> DevStack {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let state = std::env::temp_dir().join(unique("hookwell-e2e"));
     std::fs::create_dir_all(&state).unwrap();
@@ -43,6 +48,7 @@ pub(crate) fn start_dev(moto_port: u16, lambda_port: u16, sources: &str) -> DevS
         .current_dir(&root)
         .env("MOTO_PORT", moto_port.to_string())
         .env("LAMBDA_PORT", lambda_port.to_string())
+        .env("LAMBDA_CONCURRENCY", concurrency.to_string())
         .env("HOOKWELL_DEV_SOURCES", &sources_file)
         .env("HOOKWELL_DEV_STATE", &state)
         .env("HOOKWELL_DEV_MAX_SECS", "900")
@@ -90,7 +96,7 @@ async fn whole_pipeline_on_the_local_stack() {
     };
     let config = routes(format!("{}/v2/hooks", sink.base));
     let (moto_port, lambda_port) = (free_port(), free_port());
-    let dev = start_dev(moto_port, lambda_port, &config);
+    let dev = start_dev(moto_port, lambda_port, &config, 2);
     let sources = hookwell::Sources::from_json(&config).unwrap();
     let base = format!("http://127.0.0.1:{lambda_port}/lambda-url/ingest");
     let http = hookwell::handlers::client(Duration::from_secs(60)).unwrap();

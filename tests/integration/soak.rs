@@ -30,7 +30,7 @@ async fn soak_through_the_local_stack() {
         {"handler": "forward", "url": sink.url(), "secret": SINK_SECRET, "timeout_ms": 5000}
     ]));
     let (moto_port, lambda_port) = (free_port(), free_port());
-    let dev = start_dev(moto_port, lambda_port, &config);
+    let dev = start_dev(moto_port, lambda_port, &config, 4);
     let sources = Arc::new(hookwell::Sources::from_json(&config).unwrap());
     let base = format!("http://127.0.0.1:{lambda_port}/lambda-url/ingest");
     let http = hookwell::handlers::client(Duration::from_secs(60)).unwrap();
