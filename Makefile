@@ -103,7 +103,7 @@ load: venv
 	$(VENV)/bin/pip install --quiet -r infra/load/requirements.txt
 	cd infra/load/express && npm ci --no-audit --no-fund --silent
 	$(CARGO) build --release -p hookwell-cli
-	infra/moto.sh infra/load/compare.sh
+	infra/load/compare.sh
 
 # Cold start of both release bootstraps under cargo-lambda's runtime API.
 coldstart: venv

@@ -126,7 +126,7 @@ async fn main() {
             "{}: build it first (make coldstart does)",
             bin.display()
         );
-        let (mut cold, mut warm) = (Vec::new(), Vec::new());
+        let (mut cold, mut warm, mut log_bytes) = (Vec::new(), Vec::new(), Vec::new());
         for rep in 0..reps {
             let seed = 900_000 + rep as u64 * 2;
             let event = |s: u64| match function {
@@ -141,6 +141,7 @@ async fn main() {
             }
             let (first, second) = (event(seed), event(seed + 1));
             let log = root.join(format!("target/coldstart-{function}.log"));
+            let out = root.join(format!("target/coldstart-{function}.out"));
             let started = Instant::now();
             let mut child = Command::new(&bin)
                 .envs(env)
@@ -152,7 +153,7 @@ async fn main() {
                 .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
                 .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
                 .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-                .stdout(Stdio::null())
+                .stdout(std::fs::File::create(&out).unwrap())
                 .stderr(std::fs::File::create(&log).unwrap())
                 .spawn()
                 .unwrap();
@@ -188,10 +189,13 @@ async fn main() {
             let t_warm = t1.elapsed();
             child.kill().unwrap();
             child.wait().unwrap();
+            // What CloudWatch Logs would ingest per invocation (JSON lines and EMF; Lambda's
+            // own START/REPORT lines are dropped by the template's SystemLogLevel).
+            log_bytes.push(std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) as f64 / 2.0);
             cold.push(t_cold.as_secs_f64() * 1000.0);
             warm.push(t_warm.as_secs_f64() * 1000.0);
         }
-        let (c, w) = (median(&mut cold), median(&mut warm));
+        let (c, w, b) = (median(&mut cold), median(&mut warm), median(&mut log_bytes));
         eprintln!(
             "{function}: process start -> first answer median {c:.1} ms (min {:.1}, max {:.1}); warm invocation median {w:.1} ms; {reps} starts",
             cold[0],
@@ -200,7 +204,8 @@ async fn main() {
         report.insert(
             function.into(),
             serde_json::json!({"reps": reps, "cold_median_ms": c, "cold_min_ms": cold[0],
-                "cold_max_ms": cold[cold.len() - 1], "warm_median_ms": w}),
+                "cold_max_ms": cold[cold.len() - 1], "warm_median_ms": w,
+                "log_bytes_per_invocation": b}),
         );
     }
     let _ = Command::new("kill")
