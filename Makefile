@@ -109,4 +109,9 @@ load: venv
 coldstart: venv
 	$(CARGO) build --release -p ingest -p processor
 	$(CARGO) build -p hookwell-tests --bin coldstart
+	@echo "== with this machine's trust store (/etc/ssl/certs: one file per CA)"
 	infra/moto.sh target/debug/coldstart
+	@echo "== with a one-file trust store, as on Lambda's al2023"
+	mkdir -p target/empty-cert-dir
+	SSL_CERT_DIR=$(CURDIR)/target/empty-cert-dir SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+	  infra/moto.sh target/debug/coldstart
