@@ -4,15 +4,16 @@
 #   cargo lambda watch (ingest + processor, hot reload) -> queue poller (event source mapping)
 # Ctrl-C stops everything this script started, by process id.
 # Ports: MOTO_PORT (default 4566), LAMBDA_PORT (default 9000). Sources: HOOKWELL_DEV_SOURCES.
-# LAMBDA_CONCURRENCY (default 2): instances per function and processor batches in flight.
+# LAMBDA_CONCURRENCY (default 1): instances per function and processor batches in flight.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 venv="$root/.venv"
 moto_port="${MOTO_PORT:-4566}"
 lambda_port="${LAMBDA_PORT:-9000}"
-# Function instances at once (cargo lambda watch --concurrency) and batches in flight.
-concurrency="${LAMBDA_CONCURRENCY:-2}"
+# Function instances at once (cargo lambda watch --concurrency) and batches in flight. Above 1,
+# cargo-lambda 1.9.2 stops instances mid-invocation ("command killed code=ForceStop").
+concurrency="${LAMBDA_CONCURRENCY:-1}"
 sources="${HOOKWELL_DEV_SOURCES:-infra/local/sources.json}"
 state="${HOOKWELL_DEV_STATE:-$root/.local}"
 logs="$state/logs"

@@ -3,6 +3,7 @@
 //! `cargo lambda watch` (`local poll`).
 
 use crate::stack::Stack;
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -260,25 +261,39 @@ pub async fn poll(
                     .collect()
             }
         };
-        let mut ok = 0;
-        for m in &batch {
-            let id = m.message_id().unwrap_or_default();
-            if failed_ids.iter().any(|f| f == id) {
-                continue;
-            }
-            if let Some(h) = m.receipt_handle() {
-                if sqs
-                    .delete_message()
-                    .queue_url(&cfg.queue_url)
-                    .receipt_handle(h)
-                    .send()
-                    .await
-                    .is_ok()
-                {
-                    ok += 1;
+        // One DeleteMessageBatch for the successes, as the event source mapping does.
+        let entries: Vec<DeleteMessageBatchRequestEntry> = batch
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                let id = m.message_id().unwrap_or_default();
+                !failed_ids.iter().any(|f| f == id)
+            })
+            .filter_map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .set_receipt_handle(m.receipt_handle().map(str::to_owned))
+                    .build()
+                    .ok()
+            })
+            .collect();
+        let ok = if entries.is_empty() {
+            0
+        } else {
+            match sqs
+                .delete_message_batch()
+                .queue_url(&cfg.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
+                Ok(out) => out.successful().len(),
+                Err(err) => {
+                    tracing::warn!(error = %hookwell::aws::describe(&err), "delete failed; the messages will be redelivered");
+                    0
                 }
             }
-        }
+        };
         stats.succeeded += ok;
         stats.failed += batch.len() - ok;
         on_batch(&stats, batch.len(), batch.len() - ok);

@@ -96,7 +96,7 @@ async fn whole_pipeline_on_the_local_stack() {
     };
     let config = routes(format!("{}/v2/hooks", sink.base));
     let (moto_port, lambda_port) = (free_port(), free_port());
-    let dev = start_dev(moto_port, lambda_port, &config, 2);
+    let dev = start_dev(moto_port, lambda_port, &config, 1);
     let sources = hookwell::Sources::from_json(&config).unwrap();
     let base = format!("http://127.0.0.1:{lambda_port}/lambda-url/ingest");
     let http = hookwell::handlers::client(Duration::from_secs(60)).unwrap();

@@ -30,7 +30,7 @@ async fn soak_through_the_local_stack() {
         {"handler": "forward", "url": sink.url(), "secret": SINK_SECRET, "timeout_ms": 5000}
     ]));
     let (moto_port, lambda_port) = (free_port(), free_port());
-    let dev = start_dev(moto_port, lambda_port, &config, 4);
+    let dev = start_dev(moto_port, lambda_port, &config, 1);
     let sources = Arc::new(hookwell::Sources::from_json(&config).unwrap());
     let base = format!("http://127.0.0.1:{lambda_port}/lambda-url/ingest");
     let http = hookwell::handlers::client(Duration::from_secs(60)).unwrap();
@@ -56,37 +56,20 @@ async fn soak_through_the_local_stack() {
         }
     }
     let started = Instant::now();
-    let at = time::OffsetDateTime::now_utc();
-    let prepared: BTreeMap<usize, send::Delivery> = plan
-        .iter()
-        .map(|&(seed, poison)| {
-            let (source, event) = if poison {
-                POISON
-            } else {
-                mix[seed % mix.len()]
-            };
-            let d = send::prepare(
-                &sources,
-                source,
-                Some(event),
-                None,
-                &base,
-                at,
-                50_000 + seed as u64,
-            )
-            .unwrap();
-            (seed, d)
-        })
-        .collect();
-    let prepared = Arc::new(prepared);
-
+    let mix = Arc::new(
+        mix.into_iter()
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+            .collect::<Vec<_>>(),
+    );
     // Eight senders, as concurrent provider connections; each delivery retried (bounded) on a
-    // transport error or 503, as a provider would.
+    // transport error or 503, as a provider would. Each delivery is signed when it is sent,
+    // as providers do: a retry of an earlier delivery is the same event (same seed, same id)
+    // with a fresh timestamp where the scheme signs one.
     let plan = Arc::new(plan);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let senders = (0..8).map(|_| {
-        let (plan, prepared, next, http) =
-            (plan.clone(), prepared.clone(), next.clone(), http.clone());
+        let (plan, next, http) = (plan.clone(), next.clone(), http.clone());
+        let (mix, sources, base) = (mix.clone(), sources.clone(), base.clone());
         tokio::spawn(async move {
             let mut accepted: Vec<(usize, bool, Vec<String>)> = Vec::new();
             let mut retries = 0usize;
@@ -95,7 +78,22 @@ async fn soak_through_the_local_stack() {
                 let Some(&(seed, poison)) = plan.get(i) else {
                     break;
                 };
-                let d = &prepared[&seed];
+                let (source, event) = if poison {
+                    POISON
+                } else {
+                    let (s, e) = &mix[seed % mix.len()];
+                    (s.as_str(), e.as_str())
+                };
+                let d = send::prepare(
+                    &sources,
+                    source,
+                    Some(event),
+                    None,
+                    &base,
+                    time::OffsetDateTime::now_utc(),
+                    50_000 + seed as u64,
+                )
+                .unwrap();
                 let mut ok = None;
                 for _ in 0..10 {
                     match d.post(&http).await {
