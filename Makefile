@@ -7,7 +7,7 @@ PY    := $(VENV)/bin/python
 CARGO ?= cargo
 
 .PHONY: help venv venv-sam dev test fmt-check clippy lint-template build bench bench-processor clean-venv \
-	fuzz fuzz-tools soak load coldstart
+	fuzz fuzz-tools fuzz-check soak load coldstart
 SAM_VENV := .venv-sam
 export SAM_CLI_TELEMETRY := 0
 
@@ -58,8 +58,13 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
-test: venv fmt-check clippy lint-template
+test: venv fmt-check clippy lint-template fuzz-check
 	infra/moto.sh $(CARGO) test --workspace --all-features
+
+# The fuzz targets compile against the current library (on stable; running them needs nightly).
+fuzz-check:
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	CARGO_TARGET_DIR=$(CURDIR)/target/fuzz-check $(CARGO) check --locked --manifest-path fuzz/Cargo.toml --bins
 
 bench:
 	$(CARGO) bench -p hookwell --bench verify

@@ -22,7 +22,10 @@ fuzz_target!(|input: Input| {
     let mut map = HeaderMap::new();
     append_headers(&mut map, &input.headers);
     let header = |n: &str| -> Option<String> {
-        map.get(n).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+        map.get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
     };
     if let Ok(Found::Events(events)) = source.identity().identify(&header, &input.body) {
         for e in events {

@@ -34,7 +34,11 @@ const NOW: i64 = 1_764_000_000;
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_current_thread().build().expect("runtime"))
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+    })
 }
 
 fuzz_target!(|input: Input| {
@@ -61,14 +65,20 @@ fuzz_target!(|input: Input| {
         let secret = s.secrets().first().expect("a secret");
         if let Ok(hs) = s.scheme().sign(secret, &input.body, NOW, "msg_fuzz") {
             for (k, v) in hs {
-                if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&v)) {
+                if let (Ok(k), Ok(v)) = (
+                    HeaderName::from_bytes(k.as_bytes()),
+                    HeaderValue::from_str(&v),
+                ) {
                     headers.append(k, v);
                 }
             }
         }
     }
     append_headers(&mut headers, &input.headers);
-    let queue = MemQueue { fail: input.queue_down, ..MemQueue::default() };
+    let queue = MemQueue {
+        fail: input.queue_down,
+        ..MemQueue::default()
+    };
     let sent = queue.sent.clone();
     let ingest = Ingest::new(SourcesCell::new(sources().clone()), queue)
         .with_clock(|| time::OffsetDateTime::from_unix_timestamp(NOW).expect("valid time"))

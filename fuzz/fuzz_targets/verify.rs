@@ -31,7 +31,10 @@ fuzz_target!(|input: Input| {
         let secret = source.secrets().first().expect("a secret");
         if let Ok(hs) = source.scheme().sign(secret, &input.body, NOW, "msg_fuzz") {
             for (k, v) in hs {
-                if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&v)) {
+                if let (Ok(k), Ok(v)) = (
+                    HeaderName::from_bytes(k.as_bytes()),
+                    HeaderValue::from_str(&v),
+                ) {
                     map.append(k, v);
                 }
             }
@@ -39,8 +42,14 @@ fuzz_target!(|input: Input| {
     }
     append_headers(&mut map, &input.headers);
     let now = NOW + i64::from(input.now_offset);
-    let d = Unverified { headers: &map, body: &input.body, url_token: input.url_token.as_deref() };
-    let Ok(verified) = source.verify(d, now) else { return };
+    let d = Unverified {
+        headers: &map,
+        body: &input.body,
+        url_token: input.url_token.as_deref(),
+    };
+    let Ok(verified) = source.verify(d, now) else {
+        return;
+    };
     let at = time::OffsetDateTime::from_unix_timestamp(now).expect("valid time");
     if let Ok(Accepted::Events(events)) = verified.accept(at) {
         for e in &events {

@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use arbitrary::Arbitrary;
-use hookwell::{AcceptedEvent, EventQueue, Envelope, QueueError, Sources};
+use hookwell::{AcceptedEvent, Envelope, EventQueue, QueueError, Sources};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -97,7 +97,10 @@ impl EventQueue for MemQueue {
         if self.fail {
             return Err(QueueError("fuzz: queue down".into()));
         }
-        self.sent.lock().unwrap().push(event.message_body().to_owned());
+        self.sent
+            .lock()
+            .unwrap()
+            .push(event.message_body().to_owned());
         Ok(())
     }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// The dev stack as a child process group; stopped (SIGTERM to the group) when dropped.
 pub(crate) struct DevStack {
     child: Child,
-    state: std::path::PathBuf,
+    pub(crate) state: std::path::PathBuf,
 }
 
 impl Drop for DevStack {

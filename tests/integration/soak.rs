@@ -80,6 +80,7 @@ async fn soak_through_the_local_stack() {
         tokio::spawn(async move {
             let mut accepted: Vec<(usize, bool, Vec<String>)> = Vec::new();
             let mut retries = 0usize;
+            let mut gave_up = 0usize;
             loop {
                 // Bounded: at most 10 minutes of waiting per delivery.
                 for _ in 0..6000 {
@@ -109,8 +110,11 @@ async fn soak_through_the_local_stack() {
                     50_000 + seed as u64,
                 )
                 .unwrap();
+                // Providers retry for minutes to hours; here up to 40 tries with backoff
+                // (250 ms doubling to 5 s: about 3 minutes), then the delivery counts as
+                // given up (never accepted, so not lost: the provider still holds it).
                 let mut ok = None;
-                for _ in 0..10 {
+                for attempt in 0..40u32 {
                     match d.post(&http).await {
                         Ok((200, text)) => {
                             ok = Some(text);
@@ -122,9 +126,13 @@ async fn soak_through_the_local_stack() {
                         }
                         Err(_) => retries += 1,
                     }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let backoff = 250u64.saturating_mul(1 << attempt.min(5)).min(5000);
+                    tokio::time::sleep(Duration::from_millis(backoff)).await;
                 }
-                let text = ok.unwrap_or_else(|| panic!("delivery {seed} never accepted"));
+                let Some(text) = ok else {
+                    gave_up += 1;
+                    continue;
+                };
                 let v: serde_json::Value = serde_json::from_str(&text).unwrap();
                 let ids = match v["event_ids"].as_array() {
                     Some(a) => a
@@ -138,15 +146,16 @@ async fn soak_through_the_local_stack() {
                 }
                 accepted.push((seed, poison, ids));
             }
-            (accepted, retries)
+            (accepted, retries, gave_up)
         })
     });
     let mut accepted = Vec::new();
-    let mut send_retries = 0;
+    let (mut send_retries, mut gave_up) = (0, 0);
     for s in futures::future::join_all(senders).await {
-        let (a, r) = s.unwrap();
+        let (a, r, g) = s.unwrap();
         accepted.extend(a);
         send_retries += r;
+        gave_up += g;
     }
     let send_secs = started.elapsed().as_secs_f64();
     let deliveries = accepted.len();
@@ -224,6 +233,7 @@ async fn soak_through_the_local_stack() {
         "poison_events": poison_events.len(),
         "provider_retries_in_stream": plan.iter().enumerate().filter(|(i, (seed, _))| i != seed).count(),
         "send_retries_after_503_or_error": send_retries,
+        "deliveries_given_up_by_the_sender": gave_up,
         "handled_exactly_once": events.iter().filter(|id| sink.count(id) == 1).count(),
         "handled_more_than_once": twice.len(),
         "lost": missing.len(),
