@@ -51,7 +51,8 @@ pub(crate) fn start_dev(
         .env("LAMBDA_CONCURRENCY", concurrency.to_string())
         .env("HOOKWELL_DEV_SOURCES", &sources_file)
         .env("HOOKWELL_DEV_STATE", &state)
-        .env("HOOKWELL_DEV_MAX_SECS", "900")
+        // Bounded, and long enough for `make soak`.
+        .env("HOOKWELL_DEV_MAX_SECS", "5400")
         // The stack runs its own emulator; the suite's must not leak into it.
         .env_remove("AWS_ENDPOINT_URL")
         .stdout(Stdio::piped())

@@ -228,7 +228,7 @@ async fn handler_failing_three_times_then_succeeding_runs_to_completion_once() {
 
 #[tokio::test]
 async fn hundred_concurrent_deliveries_of_one_event_have_one_effect() {
-    let p = pipeline(10).await;
+    let p = pipeline(50).await;
     let sink = start_sink().await;
     let ingest = ingest(p.sqs.clone(), &p.queue_url);
     // One provider event delivered 100 times at once (same bytes, same signature).
@@ -268,21 +268,26 @@ async fn hundred_concurrent_deliveries_of_one_event_have_one_effect() {
             .count(),
         1
     );
-    assert_eq!(
+    // SQS delivers at least once: on a loaded machine a message can come back before its
+    // delete, and is then a duplicate again. Every copy ends as a duplicate, none as an effect.
+    assert!(
         outcomes
             .iter()
             .filter(|o| **o == Outcome::Duplicate)
-            .count(),
-        99,
+            .count()
+            >= 99,
         "{outcomes:?}"
     );
+    assert!(p.dlq_messages().await.is_empty());
     assert_eq!(queue_depth(&p).await, (0, 0));
 }
 
 #[tokio::test]
 async fn processor_killed_mid_batch_is_reprocessed_after_the_lease() {
-    // Messages come back 3 s after a receive; claims lapse after 3 s.
-    let p = pipeline_with(3, 5).await;
+    // Messages come back 3 s after a receive; claims lapse after 3 s. A message whose claim is
+    // still held is received again (Held, backoff) until the lease lapses: a generous receive
+    // count keeps a slow machine from redriving it to the DLQ meanwhile.
+    let p = pipeline_with(3, 50).await;
     let in_flight = Arc::new(AtomicUsize::new(0));
     let f = in_flight.clone();
     let sink = hookwell_cli::sink::Sink::start(
