@@ -6,8 +6,8 @@
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use hookwell::{Ingest, IngestRequest, SourcesCell};
-use hookwell_fuzz::{append_headers, sources, FuzzHeaderName, MemQueue};
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use hookwell_fuzz::{append_headers, append_signature, sources, FuzzHeaderName, MemQueue};
+use http::{HeaderMap, Method};
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};
 
@@ -61,18 +61,12 @@ fuzz_target!(|input: Input| {
     };
     let mut headers = HeaderMap::new();
     if let (true, Some(n)) = (input.sign, signed_source) {
-        let s = sources().get(n).expect("listed source");
-        let secret = s.secrets().first().expect("a secret");
-        if let Ok(hs) = s.scheme().sign(secret, &input.body, NOW, "msg_fuzz") {
-            for (k, v) in hs {
-                if let (Ok(k), Ok(v)) = (
-                    HeaderName::from_bytes(k.as_bytes()),
-                    HeaderValue::from_str(&v),
-                ) {
-                    headers.append(k, v);
-                }
-            }
-        }
+        append_signature(
+            &mut headers,
+            sources().get(n).expect("listed source"),
+            &input.body,
+            NOW,
+        );
     }
     append_headers(&mut headers, &input.headers);
     let queue = MemQueue {

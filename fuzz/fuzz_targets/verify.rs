@@ -6,8 +6,10 @@
 use arbitrary::Arbitrary;
 use hookwell::delivery::Accepted;
 use hookwell::Unverified;
-use hookwell_fuzz::{append_headers, assert_round_trip, source_names, sources, FuzzHeaderName};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use hookwell_fuzz::{
+    append_headers, append_signature, assert_round_trip, source_names, sources, FuzzHeaderName,
+};
+use http::HeaderMap;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
@@ -28,17 +30,7 @@ fuzz_target!(|input: Input| {
     let source = sources().get(name).expect("listed source");
     let mut map = HeaderMap::new();
     if input.sign {
-        let secret = source.secrets().first().expect("a secret");
-        if let Ok(hs) = source.scheme().sign(secret, &input.body, NOW, "msg_fuzz") {
-            for (k, v) in hs {
-                if let (Ok(k), Ok(v)) = (
-                    HeaderName::from_bytes(k.as_bytes()),
-                    HeaderValue::from_str(&v),
-                ) {
-                    map.append(k, v);
-                }
-            }
-        }
+        append_signature(&mut map, source, &input.body, NOW);
     }
     append_headers(&mut map, &input.headers);
     let now = NOW + i64::from(input.now_offset);

@@ -77,6 +77,21 @@ pub fn append_headers(map: &mut HeaderMap, headers: &[(FuzzHeaderName, Vec<u8>)]
     }
 }
 
+/// Adds the headers `source` would send for `body` signed at `now` with its first secret.
+pub fn append_signature(map: &mut HeaderMap, source: &hookwell::Source, body: &[u8], now: i64) {
+    let secret = source.secrets().first().expect("a secret");
+    if let Ok(hs) = source.scheme().sign(secret, body, now, "msg_fuzz") {
+        for (k, v) in hs {
+            if let (Ok(k), Ok(v)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(&v),
+            ) {
+                map.append(k, v);
+            }
+        }
+    }
+}
+
 /// Checks an envelope survives its own JSON form unchanged.
 pub fn assert_round_trip(env: &Envelope) {
     let json = env.to_json();

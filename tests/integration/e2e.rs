@@ -83,6 +83,26 @@ pub(crate) fn start_dev(
     }
 }
 
+/// The SDK configuration for a dev stack's own emulator, and the stack's resource names.
+pub(crate) async fn stack_clients(
+    moto_port: u16,
+) -> (aws_config::SdkConfig, hookwell_cli::stack::Stack) {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(format!("http://127.0.0.1:{moto_port}"))
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    let stack = hookwell_cli::stack::Stack::from_template(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+        hookwell_cli::stack::LOCAL_STACK_NAME,
+    )
+    .unwrap();
+    (sdk, stack)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whole_pipeline_on_the_local_stack() {
     let sink = start_sink().await;
@@ -183,20 +203,8 @@ async fn whole_pipeline_on_the_local_stack() {
     answers.push(text);
 
     // Every distinct event COMPLETED once (bounded wait), its handler effect seen once.
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(format!("http://127.0.0.1:{moto_port}"))
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
+    let (sdk, stack) = stack_clients(moto_port).await;
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-    let stack = hookwell_cli::stack::Stack::from_template(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
-        hookwell_cli::stack::LOCAL_STACK_NAME,
-    )
-    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut latencies = Vec::new();
     let mut pending: Vec<_> = sent.clone();

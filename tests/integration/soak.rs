@@ -6,7 +6,7 @@
 //! is in the DLQ, nothing lost. Prints the totals and rates, and writes them to
 //! `target/soak-report.json`.
 
-use crate::e2e::start_dev;
+use crate::e2e::{stack_clients, start_dev};
 use hookwell_cli::send;
 use hookwell_tests::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -180,20 +180,8 @@ async fn soak_through_the_local_stack() {
     );
 
     // Wait (bounded) until every event is handled and every poison event is in the DLQ.
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(format!("http://127.0.0.1:{moto_port}"))
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
+    let (sdk, stack) = stack_clients(moto_port).await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let stack = hookwell_cli::stack::Stack::from_template(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
-        hookwell_cli::stack::LOCAL_STACK_NAME,
-    )
-    .unwrap();
     let dlq_url = sqs
         .get_queue_url()
         .queue_name(&stack.dlq_name)

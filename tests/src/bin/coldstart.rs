@@ -157,9 +157,6 @@ async fn main() {
                 .stderr(std::fs::File::create(&log).unwrap())
                 .spawn()
                 .unwrap();
-            if std::env::var_os("COLDSTART_VERBOSE").is_some() {
-                eprintln!("{function} rep {rep}: started");
-            }
             let resp = match http.post(&invoke).body(first).send().await {
                 Ok(r) => r,
                 Err(e) => panic!(
