@@ -213,6 +213,9 @@ async fn drain(
 }
 
 pub async fn run(opts: &LoadOptions, sources: &Sources) -> Result<LoadReport, String> {
+    if !(opts.base.starts_with("http://127.0.0.1:") || opts.base.starts_with("http://localhost:")) {
+        return Err("load runs against loopback receivers only (http://127.0.0.1:PORT)".into());
+    }
     let total = usize::try_from(u64::from(opts.rate) * u64::from(opts.secs)).unwrap_or(0);
     if total == 0 || total > 1_000_000 {
         return Err("rate x secs must be between 1 and 1,000,000 requests".into());
@@ -348,6 +351,24 @@ mod tests {
         let (cpu, rss) = process_tree_usage(std::process::id()).expect("own process");
         assert!(cpu >= 0.0);
         assert!(rss > 0, "a running process has a peak RSS");
+    }
+
+    #[tokio::test]
+    async fn refuses_anything_but_loopback() {
+        let sources = Sources::from_json(include_str!("../../infra/local/sources.json")).unwrap();
+        let opts = LoadOptions {
+            base: "http://example.com".into(),
+            source: "github".into(),
+            rate: 1,
+            secs: 1,
+            body_bytes: 1024,
+            max_in_flight: 1,
+            pid: None,
+            drain_queue_url: None,
+            label: "x".into(),
+        };
+        let err = run(&opts, &sources).await.unwrap_err();
+        assert!(err.contains("loopback"), "{err}");
     }
 
     #[test]

@@ -445,9 +445,6 @@ async fn cmd_serve(a: ServeArgs) -> Result<(), String> {
 }
 
 async fn cmd_load(a: LoadArgs) -> Result<(), String> {
-    if !(a.url.starts_with("http://127.0.0.1:") || a.url.starts_with("http://localhost:")) {
-        return Err("load runs against loopback receivers only (http://127.0.0.1:PORT)".into());
-    }
     let sources = hookwell::Sources::from_file(&repo_path(&a.config)).map_err(|e| e.to_string())?;
     let opts = hookwell_cli::load::LoadOptions {
         base: a.url,

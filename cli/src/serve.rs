@@ -58,3 +58,45 @@ pub fn ingest(
         SqsEventQueue::new(sqs, queue_url),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body over the largest any source accepts is refused before it is read whole, with
+    /// nothing sent anywhere (the queue client points at a closed port).
+    #[tokio::test]
+    async fn oversized_body_is_413_without_reaching_the_queue() {
+        let conf = aws_sdk_sqs::Config::builder()
+            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "t", "t", None, None, "t",
+            ))
+            .build();
+        let sources =
+            hookwell::Sources::from_json(include_str!("../../infra/local/sources.json")).unwrap();
+        let ingest = ingest(
+            sources,
+            aws_sdk_sqs::Client::from_conf(conf),
+            "http://127.0.0.1:9/q",
+        );
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(serve("127.0.0.1:0", ingest, move |a| {
+            let _ = tx.send(a);
+        }));
+        let addr = rx.await.unwrap();
+        let body = vec![b'a'; hookwell::config::SQS_MAX_MESSAGE_BYTES + 1];
+        let resp = hookwell::handlers::client(std::time::Duration::from_secs(10))
+            .unwrap()
+            .post(format!("http://{addr}/webhooks/github"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 413);
+        let v: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+        assert_eq!(v["error"], "payload_too_large");
+    }
+}
