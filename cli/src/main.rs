@@ -163,7 +163,7 @@ struct SinkArgs {
 struct SendArgs {
     /// Source name, as configured (bubble, groupgm, sendbird, github, ...).
     source: String,
-    /// Which sample event (e.g. GUILD_MEMBER_ADD, member.joined); default: the first one.
+    /// Which sample event (e.g. member.joined, message.received); default: the first one.
     #[arg(long)]
     event: Option<String>,
     /// Send this file's bytes instead of a sample.

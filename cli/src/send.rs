@@ -17,8 +17,8 @@ pub struct Delivery {
 pub enum SendError {
     #[error("no source `{0}` in the configuration (known: {1})")]
     UnknownSource(String, String),
-    #[error("no sample for `{0}`{1}; pass --body FILE")]
-    NoSample(String, String),
+    #[error("no sample for `{0}`{1} (samples are the providers' documented bodies: {2}); pass --body FILE")]
+    NoSample(String, String, String),
     #[error("{0}")]
     Sign(String),
     #[error("POST failed: {0}")]
@@ -39,6 +39,21 @@ pub fn prepare(
     now: OffsetDateTime,
     seed: u64,
 ) -> Result<Delivery, SendError> {
+    prepare_at(sources, source, event, body, base, (now, now), seed)
+}
+
+/// As [`prepare`], with the sample's time apart from the signing time: `(rendered, signed)`.
+/// A provider's retry resends the event it rendered earlier (same bytes, same id) under a
+/// fresh signature.
+pub fn prepare_at(
+    sources: &Sources,
+    source: &str,
+    event: Option<&str>,
+    body: Option<Vec<u8>>,
+    base: &str,
+    (rendered, now): (OffsetDateTime, OffsetDateTime),
+    seed: u64,
+) -> Result<Delivery, SendError> {
     let src = sources.get(source).ok_or_else(|| {
         SendError::UnknownSource(
             source.to_owned(),
@@ -53,17 +68,28 @@ pub fn prepare(
     let (body, mut headers, event_name) = match (body, sample) {
         (Some(b), _) => (b, Vec::new(), event.unwrap_or("custom").to_owned()),
         (None, Some((_, ev, tpl, hdrs))) => (
-            samples::render(tpl, now, seed).into_bytes(),
+            samples::render(tpl, rendered, seed).into_bytes(),
             hdrs.iter()
-                .map(|(k, v)| ((*k).to_owned(), samples::render(v, now, seed)))
+                .map(|(k, v)| ((*k).to_owned(), samples::render(v, rendered, seed)))
                 .collect(),
             (*ev).to_owned(),
         ),
         (None, None) => {
+            let known: Vec<&str> = [Some(source), src.identity_preset(), Some(src.scheme_name())]
+                .into_iter()
+                .flatten()
+                .flat_map(samples::for_scheme)
+                .map(|s| s.1)
+                .collect();
             return Err(SendError::NoSample(
                 source.to_owned(),
                 event.map(|e| format!(" event `{e}`")).unwrap_or_default(),
-            ))
+                if known.is_empty() {
+                    "none for this source".to_owned()
+                } else {
+                    known.join(", ")
+                },
+            ));
         }
     };
     let secret = src
@@ -122,5 +148,50 @@ impl Delivery {
             .await
             .map_err(|e| SendError::Http(e.without_url().to_string()))?;
         Ok((status, text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bubble documents only MESSAGE_CREATE's body: asking for another type says so and
+    /// sends nothing invented.
+    #[test]
+    fn an_undocumented_event_has_no_sample() {
+        let sources = Sources::from_json(
+            r#"{"sources":{"bubble":{"scheme":"bubble","secrets":["s"]},
+                "zeta":{"scheme":"hmac","hmac":{"header":"x-sig"},"secrets":["s"]}}}"#,
+        )
+        .unwrap();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let err = prepare(
+            &sources,
+            "bubble",
+            Some("GUILD_MEMBER_ADD"),
+            None,
+            "http://x",
+            now,
+            1,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`GUILD_MEMBER_ADD`") && err.contains("MESSAGE_CREATE"),
+            "{err}"
+        );
+        assert!(err.contains("--body FILE"), "{err}");
+        let ok = prepare(
+            &sources,
+            "bubble",
+            Some("GUILD_MEMBER_ADD"),
+            Some(b"{}".to_vec()),
+            "http://x",
+            now,
+            1,
+        );
+        assert_eq!(ok.unwrap().event, "GUILD_MEMBER_ADD");
+        let err = prepare(&sources, "zeta", None, None, "http://x", now, 1).unwrap_err();
+        assert!(err.to_string().contains("none for this source"), "{err}");
     }
 }

@@ -86,6 +86,13 @@ pub enum HandlerConfig {
         #[serde(default)]
         timeout_ms: Option<u64>,
     },
+    /// The group manager's and Bubble's example: relay chat activity (messages, members
+    /// joining) as one line of text to a chat webhook (`{"text": ...}`).
+    ChatRelay {
+        url: String,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,7 +221,7 @@ fn check_route(r: &RouteConfig, sources: &BTreeMap<String, Source>) -> Result<()
             .map_err(|e| format!("forward secret: {e}"))?;
             url
         }
-        HandlerConfig::NotifyRecipients { url, .. } => url,
+        HandlerConfig::NotifyRecipients { url, .. } | HandlerConfig::ChatRelay { url, .. } => url,
     };
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err("url must be http(s)".into());

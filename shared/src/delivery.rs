@@ -4,7 +4,7 @@
 
 use crate::config::{Source, SQS_MAX_MESSAGE_BYTES};
 use crate::envelope::Envelope;
-use crate::identity::{Found, IdentityError};
+use crate::identity::{Found, IdBasis, IdentityError};
 use crate::scheme::{SignatureError, SignedParts};
 use http::HeaderMap;
 use std::collections::BTreeMap;
@@ -52,11 +52,16 @@ impl Source {
 pub struct AcceptedEvent {
     envelope: Envelope,
     json: String,
+    id_basis: IdBasis,
 }
 
 impl AcceptedEvent {
     pub fn envelope(&self) -> &Envelope {
         &self.envelope
+    }
+    /// Where the event id came from.
+    pub fn id_basis(&self) -> IdBasis {
+        self.id_basis
     }
     /// The SQS message body.
     pub fn message_body(&self) -> &str {
@@ -125,7 +130,11 @@ impl Verified<'_> {
             if size > SQS_MAX_MESSAGE_BYTES {
                 return Err(AcceptError::TooLargeForQueue(size));
             }
-            out.push(AcceptedEvent { envelope, json });
+            out.push(AcceptedEvent {
+                envelope,
+                json,
+                id_basis: ev.id_basis,
+            });
         }
         Ok(Accepted::Events(out))
     }

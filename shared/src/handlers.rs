@@ -1,6 +1,7 @@
 //! Built-in handlers: `forward` (POST the original payload to your service, signed with
-//! Standard Webhooks headers) and the Sendbird example `notify_recipients`. Both are wired
-//! from the configuration's `routes`, so common set-ups need no code.
+//! Standard Webhooks headers), the Sendbird example `notify_recipients` and the group
+//! manager / Bubble example `chat_relay`. All are wired from the configuration's `routes`,
+//! so common set-ups need no code.
 
 use crate::config::{HandlerConfig, Sources};
 use crate::handler::{Event, Handler, HandlerError, Router};
@@ -174,6 +175,120 @@ impl Handler for NotifyRecipients {
     }
 }
 
+/// Which typed payloads a source's deliveries are: the source's identity preset (a URL-token
+/// Bubble source is Bubble) or its scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatProvider {
+    Bubble,
+    GroupManager,
+}
+
+impl ChatProvider {
+    fn of(source: &crate::config::Source) -> Option<Self> {
+        match source.identity_preset().unwrap_or(source.scheme_name()) {
+            "bubble" => Some(Self::Bubble),
+            "groupgm" => Some(Self::GroupManager),
+            _ => None,
+        }
+    }
+}
+
+/// Relays chat activity as one line of text, `{"text": "王小明: 大家早安!", ...}`, to a chat
+/// webhook (a Slack-style incoming webhook, a bot gateway): the group manager's
+/// `message.received` (sender and content), `member.joined`/`member.left` and
+/// `file.uploaded`; Bubble's `MESSAGE_CREATE` (author and content) and `GUILD_MEMBER_ADD`.
+/// Other events are left alone. The POST carries `idempotency-key: <event id>`, so a repeat
+/// after a crash can be dropped downstream.
+pub struct ChatRelay {
+    client: reqwest::Client,
+    url: String,
+    providers: std::collections::HashMap<String, ChatProvider>,
+}
+
+impl std::fmt::Debug for ChatRelay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatRelay")
+            .field("providers", &self.providers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChatRelay {
+    pub fn new(url: &str, timeout: Duration, sources: &Sources) -> Result<Self, String> {
+        Ok(Self {
+            client: client(timeout)?,
+            url: url.to_owned(),
+            providers: sources
+                .names()
+                .filter_map(|n| Some((n.to_owned(), ChatProvider::of(sources.get(n)?)?)))
+                .collect(),
+        })
+    }
+
+    /// The line for one event, or `None` for events it does not relay: pure, so it is tested
+    /// on the documented bodies without a network. A documented event that does not match
+    /// its documented shape is a permanent failure.
+    pub fn line(provider: ChatProvider, event: &Event) -> Result<Option<String>, HandlerError> {
+        use crate::payloads::{bubble::BubbleEvent, groupgm::GroupEvent};
+        Ok(match provider {
+            ChatProvider::GroupManager => match event.json::<GroupEvent>()? {
+                GroupEvent::MessageReceived { data, .. } if data.message_type == "text" => {
+                    Some(format!("{}: {}", data.sender.display_name, data.content))
+                }
+                GroupEvent::MessageReceived { data, .. } => Some(format!(
+                    "{} sent a {} message",
+                    data.sender.display_name, data.message_type
+                )),
+                GroupEvent::MemberJoined { data, .. } => {
+                    Some(format!("{} joined", data.member.display_name))
+                }
+                GroupEvent::MemberLeft { data, .. } => {
+                    Some(format!("{} left", data.member.display_name))
+                }
+                GroupEvent::FileUploaded { data, .. } => Some(format!(
+                    "{} uploaded a file ({}, {} bytes)",
+                    data.sender.display_name, data.file_type, data.file_size
+                )),
+                GroupEvent::Other { .. } => None,
+            },
+            ChatProvider::Bubble => match event.json::<BubbleEvent>()? {
+                BubbleEvent::MessageCreate(m) => Some(format!("{}: {}", m.author.name, m.content)),
+                // No member-event body is documented: nothing of `data` is read.
+                BubbleEvent::GuildMemberAdd(_) => Some("A new member joined the server".into()),
+                _ => None,
+            },
+        })
+    }
+}
+
+#[async_trait]
+impl Handler for ChatRelay {
+    async fn handle(&self, event: Event) -> Result<(), HandlerError> {
+        let Some(provider) = self.providers.get(event.source()).copied() else {
+            return Ok(());
+        };
+        let Some(text) = Self::line(provider, &event)? else {
+            return Ok(());
+        };
+        let body = serde_json::json!({
+            "text": text,
+            "source": event.source(),
+            "event_type": event.event_type(),
+            "event_id": event.event_id(),
+        });
+        let resp = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("idempotency-key", event.event_id())
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(classify_error)?;
+        classify_status(resp.status().as_u16())
+    }
+}
+
 /// The router described by the configuration's `routes`.
 pub fn router_from_config(sources: &Sources) -> Result<Router, String> {
     let mut router = Router::new();
@@ -191,6 +306,11 @@ pub fn router_from_config(sources: &Sources) -> Result<Router, String> {
             HandlerConfig::NotifyRecipients { url, timeout_ms } => Arc::new(NotifyRecipients::new(
                 url,
                 timeout_ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis),
+            )?),
+            HandlerConfig::ChatRelay { url, timeout_ms } => Arc::new(ChatRelay::new(
+                url,
+                timeout_ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis),
+                sources,
             )?),
         };
         match (r.sources.is_empty(), r.event_types.is_empty()) {
@@ -254,10 +374,93 @@ mod tests {
         assert_eq!(n[0]["title"], "New message from Alice");
     }
 
+    fn event(source: &str, event_type: &str, body: &str) -> Event {
+        Event::new(
+            Arc::new(crate::Envelope::new(
+                source,
+                event_type,
+                "ev1",
+                time::OffsetDateTime::UNIX_EPOCH,
+                body.as_bytes(),
+                Default::default(),
+            )),
+            1,
+        )
+    }
+
+    /// The worked examples on the documented bodies: the group manager's `message.received`
+    /// (sender and content) and the other three events, Bubble's `MESSAGE_CREATE`.
+    #[test]
+    fn chat_relay_lines_from_the_documented_bodies() {
+        let expect = [
+            ("groupgm", "message.received", "王小明: 大家早安!"),
+            ("groupgm", "member.joined", "李小華 joined"),
+            ("groupgm", "member.left", "李小華 left"),
+            (
+                "groupgm",
+                "file.uploaded",
+                "王小明 uploaded a file (image, 102400 bytes)",
+            ),
+            ("bubble", "MESSAGE_CREATE", "user: Hello!"),
+        ];
+        assert_eq!(expect.len(), crate::samples::DOCUMENTED.len());
+        for (provider, event_type, line) in expect {
+            let (_, _, body) = crate::samples::DOCUMENTED
+                .iter()
+                .find(|d| d.0 == provider && d.1 == event_type)
+                .unwrap();
+            let kind = match provider {
+                "bubble" => ChatProvider::Bubble,
+                _ => ChatProvider::GroupManager,
+            };
+            assert_eq!(
+                ChatRelay::line(kind, &event(provider, event_type, body)),
+                Ok(Some(line.to_owned())),
+                "{provider} {event_type}"
+            );
+        }
+    }
+
+    /// Bubble documents GUILD_MEMBER_ADD but no body for it: the relay reads only the type,
+    /// so any `data` works (here the documented envelope with MESSAGE_CREATE's data).
+    #[test]
+    fn chat_relay_greets_bubble_members_without_reading_undocumented_fields() {
+        let (_, _, doc) = crate::samples::DOCUMENTED[0];
+        for body in [
+            doc.replace("MESSAGE_CREATE", "GUILD_MEMBER_ADD"),
+            r#"{"type":"GUILD_MEMBER_ADD","data":{}}"#.to_owned(),
+            r#"{"type":"GUILD_MEMBER_ADD"}"#.to_owned(),
+        ] {
+            let ev = event("bubble", "GUILD_MEMBER_ADD", &body);
+            assert_eq!(
+                ChatRelay::line(ChatProvider::Bubble, &ev),
+                Ok(Some("A new member joined the server".into()))
+            );
+        }
+        let other = event(
+            "bubble",
+            "CHANNEL_CREATE",
+            r#"{"type":"CHANNEL_CREATE","data":{}}"#,
+        );
+        assert_eq!(ChatRelay::line(ChatProvider::Bubble, &other), Ok(None));
+        // A documented event in the wrong shape will never relay: permanent.
+        let bad = event(
+            "groupgm",
+            "message.received",
+            r#"{"event":"message.received","timestamp":"x","data":{"channelId":"C1"}}"#,
+        );
+        assert!(matches!(
+            ChatRelay::line(ChatProvider::GroupManager, &bad),
+            Err(HandlerError::Permanent(_))
+        ));
+    }
+
     #[test]
     fn routes_from_config() {
-        let doc = r#"{"sources":{"bubble":{"scheme":"bubble","secrets":["a"]},"sendbird":{"scheme":"sendbird","secrets":["b"]}},
+        let doc = r#"{"sources":{"bubble":{"scheme":"bubble","secrets":["a"]},"sendbird":{"scheme":"sendbird","secrets":["b"]},
+            "groupgm":{"scheme":"groupgm","secrets":["c"]}},
           "routes":[
+            {"sources":["groupgm"],"event_types":["message.received"],"handler":"chat_relay","url":"http://127.0.0.1:9/chat"},
             {"sources":["bubble"],"event_types":["MESSAGE_CREATE"],"handler":"forward","url":"http://127.0.0.1:9/x","secret":"whsec_aGVsbG8="},
             {"sources":["sendbird"],"handler":"notify_recipients","url":"http://127.0.0.1:9/push"},
             {"handler":"forward","url":"http://127.0.0.1:9/all","secret":"whsec_aGVsbG8="}
@@ -265,6 +468,7 @@ mod tests {
         let s = Sources::from_json(doc).unwrap();
         let r = router_from_config(&s).unwrap();
         assert_eq!(r.route("bubble", "MESSAGE_CREATE").len(), 1);
+        assert_eq!(r.route("groupgm", "message.received").len(), 1);
         assert_eq!(r.route("sendbird", "anything").len(), 1);
         assert_eq!(r.route("github", "push").len(), 1, "global fallback");
         for bad in [

@@ -1,9 +1,13 @@
 //! Event identity: which event a delivery carries (`event_type`) and which occurrence it is
 //! (`event_id`), so the processor can recognise a provider's retry as the same event.
 //!
-//! Rule, per source: the provider's own delivery/event id where it sends one; otherwise a hash
-//! of the fields that differ between distinct events but not between retries of one; otherwise
-//! the SHA-256 of the body.
+//! Rule, per source: the provider's own delivery/event id where it sends one; otherwise the
+//! SHA-256 of the event's raw bytes, which byte-identical retries share and two different
+//! events never do. Merging two events loses one; a duplicate that goes unrecognised costs one
+//! extra handler run, which handlers tolerate by design. So no built-in preset derives an id
+//! from a few fields: the seed providers' documented bodies have none that is unique (the
+//! group manager's `timestamp` has one-second resolution). A custom source may still name
+//! `id_fields`; when none of them is present the body hash is used, never a hash of nothing.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -53,6 +57,10 @@ pub struct IdentitySpec {
     pub keep_headers: Vec<String>,
     #[serde(default)]
     pub handshake: Option<Handshake>,
+    /// Some of the provider's documented deliveries carry no id (Slack's form posts), so a
+    /// body hash there is the rule, not a fallback worth counting.
+    #[serde(skip)]
+    id_may_be_absent: bool,
     /// The field pointers, deduplicated, and their trie: built once, not per delivery.
     #[serde(skip)]
     prepared: std::sync::OnceLock<(Vec<String>, crate::jsonpick::Picker)>,
@@ -84,6 +92,7 @@ impl IdentitySpec {
             split: None,
             keep_headers: Vec::new(),
             handshake: None,
+            id_may_be_absent: false,
             prepared: std::sync::OnceLock::new(),
         }
     }
@@ -92,45 +101,20 @@ impl IdentitySpec {
     pub fn preset(name: &str) -> Option<Self> {
         let g = Self::generic();
         Some(match name {
-            // Bubble sends no delivery id: a message event is its message id (+ edit time, so
-            // two edits are two events); a member event is guild + user + event time.
+            // Bubble, the group manager and Sendbird send no delivery or event id and do not
+            // document retries as anything but resends: the body hash identifies the event.
             "bubble" => Self {
                 event_type: vec![field("/type"), header("x-bubble-event")],
-                id_fields: strings(&[
-                    "/data/id",
-                    "/data/edited_timestamp",
-                    "/data/guild_id",
-                    "/data/user/id",
-                    "/timestamp",
-                ]),
                 requires_json: true,
                 ..g
             },
-            // The group manager sends no id: group + the subject (message, member or file)
-            // + event time; two members joining in one second differ by user id.
             "groupgm" => Self {
                 event_type: vec![field("/event")],
-                id_fields: strings(&[
-                    "/group/id",
-                    "/timestamp",
-                    "/message/id",
-                    "/message/edited_at",
-                    "/member/user_id",
-                    "/file/id",
-                ]),
                 requires_json: true,
                 ..g
             },
-            // Sendbird sends no delivery id: channel + message id + created/updated time.
             "sendbird" => Self {
                 event_type: vec![field("/category")],
-                id_fields: strings(&[
-                    "/channel/channel_url",
-                    "/payload/message_id",
-                    "/payload/created_at",
-                    "/payload/updated_at",
-                    "/users",
-                ]),
                 requires_json: true,
                 ..g
             },
@@ -154,6 +138,7 @@ impl IdentitySpec {
                 event_id: vec![field("/event_id")],
                 keep_headers: strings(&["x-slack-retry-num", "x-slack-retry-reason"]),
                 handshake: Some(Handshake::SlackUrlVerification),
+                id_may_be_absent: true,
                 ..g
             },
             "shopify" => Self {
@@ -170,7 +155,6 @@ impl IdentitySpec {
             "line" => Self {
                 event_type: vec![field("/type")],
                 event_id: vec![field("/webhookEventId")],
-                id_fields: strings(&["/timestamp", "/source/userId", "/message/id"]),
                 requires_json: true,
                 split: Some("/events".to_owned()),
                 ..g
@@ -195,11 +179,26 @@ pub enum IdentityError {
     MissingSplit(String),
 }
 
+/// Where an event id came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdBasis {
+    /// The provider's own delivery or event id.
+    Provider,
+    /// A hash of the configured `id_fields` (custom sources only).
+    Fields,
+    /// The SHA-256 of the event's bytes: the rule for providers that send no id.
+    Body,
+    /// The SHA-256 of the event's bytes because none of the configured id locators or
+    /// fields was present: counted in a metric, since the configuration expected one.
+    BodyFallback,
+}
+
 /// One event found in a delivery: its type, id and the exact bytes that are its payload.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Identified<'a> {
     pub event_type: String,
     pub event_id: String,
+    pub id_basis: IdBasis,
     pub payload: &'a [u8],
 }
 
@@ -209,6 +208,7 @@ impl std::fmt::Debug for Identified<'_> {
         f.debug_struct("Identified")
             .field("event_type", &self.event_type)
             .field("event_id", &self.event_id)
+            .field("id_basis", &self.id_basis)
             .field("payload_len", &self.payload.len())
             .finish()
     }
@@ -343,13 +343,14 @@ impl IdentitySpec {
             .map(|t| clean_type(&t))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| self.default_event_type.clone());
-        let event_id = match self.event_id.iter().find_map(lookup) {
-            Some(id) => clean_id(&id),
+        let (event_id, id_basis) = match self.event_id.iter().find_map(lookup) {
+            Some(id) => (clean_id(&id), IdBasis::Provider),
             None => self.derived_id(&event_type, field, json_ok, payload),
         };
         Identified {
             event_type,
             event_id,
+            id_basis,
             payload,
         }
     }
@@ -360,8 +361,8 @@ impl IdentitySpec {
         field: &dyn Fn(&str) -> Option<&'v Value>,
         json_ok: bool,
         payload: &[u8],
-    ) -> String {
-        if json_ok {
+    ) -> (String, IdBasis) {
+        if json_ok && !self.id_fields.is_empty() {
             let mut h = HashWriter(Sha256::new());
             let mut any = false;
             h.0.update(event_type.as_bytes());
@@ -376,10 +377,16 @@ impl IdentitySpec {
                 }
             }
             if any {
-                return hex::encode(h.0.finalize());
+                return (hex::encode(h.0.finalize()), IdBasis::Fields);
             }
         }
-        hex::encode(Sha256::digest(payload))
+        let basis =
+            if self.id_may_be_absent || (self.event_id.is_empty() && self.id_fields.is_empty()) {
+                IdBasis::Body
+            } else {
+                IdBasis::BodyFallback
+            };
+        (hex::encode(Sha256::digest(payload)), basis)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::config::Sources;
 use crate::delivery::{AcceptError, Accepted, Unverified};
-use crate::identity::IdentityError;
+use crate::identity::{IdBasis, IdentityError};
 use crate::metrics::{stdout_sink, IngestMetrics, MetricsSink, Rejection};
 use crate::queue::{EventQueue, QueueError};
 use crate::scheme::SignatureError;
@@ -264,6 +264,10 @@ impl<Q: EventQueue> Ingest<Q> {
                     .await
                     .inspect_err(|_| m.enqueue_failed())?;
                 m.enqueued(&env.event_type);
+                if ev.id_basis() == IdBasis::BodyFallback {
+                    m.id_fallback();
+                    warn!("none of the configured id fields is present; event id is the body hash");
+                }
                 info!(bytes = ev.message_body().len(), "enqueued");
                 Ok::<_, IngestError>(())
             }

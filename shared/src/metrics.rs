@@ -111,6 +111,11 @@ impl IngestMetrics {
     pub fn enqueued(&mut self, _event_type: &str) {
         self.add("Enqueued");
     }
+    /// A custom source's configured id locators and fields were all absent: the event id
+    /// is the body hash (safe, but the configuration may be wrong).
+    pub fn id_fallback(&mut self) {
+        self.add("IdFallbackToBody");
+    }
     pub fn enqueue_failed(&mut self) {
         self.add("EnqueueFailed");
     }

@@ -1,7 +1,10 @@
-//! Realistic sample deliveries for every built-in provider: what `hookwell send` posts, what
-//! the tests and the sample Lambda events use. `{{id}}`, `{{num}}`, `{{now}}` (unix s),
-//! `{{now_ms}}` and `{{iso}}` are filled per delivery so two sends are two events, while
-//! `--repeat` resends the same bytes as a provider retry would.
+//! Sample deliveries for every built-in provider: what `hookwell send` posts, what the tests,
+//! the soak and the sample Lambda events use. The seed providers' samples are their
+//! documented bodies ([`DOCUMENTED`]); the others follow the providers' published examples.
+//! `{{id}}` (hex), `{{seed}}`, `{{seq}}` (at least 3 digits), `{{d10}}` (10 digits), `{{num}}`,
+//! `{{uuid}}`, `{{now}}` (unix s), `{{now_ms}}`, `{{iso}}` and `{{iso_s}}` (whole seconds, `Z`)
+//! are filled per delivery so two sends are two events, while `--repeat` resends the same
+//! bytes as a provider retry would.
 
 /// (provider, event, body template, extra headers as (name, template)).
 pub type Sample = (
@@ -12,58 +15,37 @@ pub type Sample = (
 );
 
 pub const SAMPLES: &[Sample] = &[
+    // The seed providers' samples are their documented bodies (`DOCUMENTED` below), with the
+    // values that differ between two events filled per delivery; a test renders each with the
+    // documented values and compares the bytes. Bubble documents only MESSAGE_CREATE's body.
     (
         "bubble",
         "MESSAGE_CREATE",
-        r#"{"type":"MESSAGE_CREATE","timestamp":"{{iso}}","data":{"id":"msg_{{id}}","channel_id":"ch_general","guild_id":"g_1001","author":{"id":"u_alice","username":"alice"},"content":"Anyone up for lunch?","mentions":[{"id":"u_bob","username":"bob"}],"edited_timestamp":null}}"#,
+        "{\n  \"type\": \"MESSAGE_CREATE\",\n  \"data\": {\n    \"id\": {{seed}},\n    \"channelId\": 5,\n    \"guildId\": 10,\n    \"content\": \"Hello!\",\n    \"author\": {\n      \"id\": 1,\n      \"name\": \"user\"\n    },\n    \"timestamp\": \"{{iso_s}}\"\n  }\n}\n",
         &[("X-Bubble-Event", "MESSAGE_CREATE")],
-    ),
-    (
-        "bubble",
-        "MESSAGE_UPDATE",
-        r#"{"type":"MESSAGE_UPDATE","timestamp":"{{iso}}","data":{"id":"msg_{{id}}","channel_id":"ch_general","guild_id":"g_1001","author":{"id":"u_alice","username":"alice"},"content":"Anyone up for lunch at 12:30?","mentions":[],"edited_timestamp":"{{iso}}"}}"#,
-        &[("X-Bubble-Event", "MESSAGE_UPDATE")],
-    ),
-    (
-        "bubble",
-        "DM_MESSAGE_CREATE",
-        r#"{"type":"DM_MESSAGE_CREATE","timestamp":"{{iso}}","data":{"id":"dm_{{id}}","channel_id":"dm_alice_bob","author":{"id":"u_alice","username":"alice"},"recipient":{"id":"u_bob","username":"bob"},"content":"Psst","edited_timestamp":null}}"#,
-        &[("X-Bubble-Event", "DM_MESSAGE_CREATE")],
-    ),
-    (
-        "bubble",
-        "GUILD_MEMBER_ADD",
-        r#"{"type":"GUILD_MEMBER_ADD","timestamp":"{{iso}}","data":{"guild_id":"g_1001","user":{"id":"u_{{id}}","username":"newcomer"},"joined_at":"{{iso}}","roles":[]}}"#,
-        &[("X-Bubble-Event", "GUILD_MEMBER_ADD")],
-    ),
-    (
-        "bubble",
-        "GUILD_MEMBER_REMOVE",
-        r#"{"type":"GUILD_MEMBER_REMOVE","timestamp":"{{iso}}","data":{"guild_id":"g_1001","user":{"id":"u_{{id}}","username":"leaver"}}}"#,
-        &[("X-Bubble-Event", "GUILD_MEMBER_REMOVE")],
     ),
     (
         "groupgm",
         "message.received",
-        r#"{"event":"message.received","timestamp":{{now}},"group":{"id":"grp_42","name":"Hiking club"},"message":{"id":"m_{{id}}","text":"See you Saturday at 8","sender":{"user_id":"u_alice","display_name":"Alice"},"edited_at":null}}"#,
+        "{\n  \"event\": \"message.received\",\n  \"timestamp\": \"{{iso_s}}\",\n  \"data\": {\n    \"channelId\": \"C1234567890\",\n    \"messageId\": \"msg_{{seq}}\",\n    \"sender\": {\n      \"userId\": \"U1234567890\",\n      \"displayName\": \"王小明\"\n    },\n    \"type\": \"text\",\n    \"content\": \"大家早安!\"\n  }\n}\n",
         &[],
     ),
     (
         "groupgm",
         "member.joined",
-        r#"{"event":"member.joined","timestamp":{{now}},"group":{"id":"grp_42","name":"Hiking club"},"member":{"user_id":"u_{{id}}","display_name":"New hiker","role":"member"}}"#,
+        "{\n  \"event\": \"member.joined\",\n  \"timestamp\": \"{{iso_s}}\",\n  \"data\": {\n    \"channelId\": \"C1234567890\",\n    \"member\": {\n      \"userId\": \"U{{d10}}\",\n      \"displayName\": \"李小華\"\n    }\n  }\n}\n",
         &[],
     ),
     (
         "groupgm",
         "member.left",
-        r#"{"event":"member.left","timestamp":{{now}},"group":{"id":"grp_42","name":"Hiking club"},"member":{"user_id":"u_{{id}}","display_name":"Former hiker","role":"member"}}"#,
+        "{\n  \"event\": \"member.left\",\n  \"timestamp\": \"{{iso_s}}\",\n  \"data\": {\n    \"channelId\": \"C1234567890\",\n    \"member\": {\n      \"userId\": \"U{{d10}}\",\n      \"displayName\": \"李小華\"\n    }\n  }\n}\n",
         &[],
     ),
     (
         "groupgm",
         "file.uploaded",
-        r#"{"event":"file.uploaded","timestamp":{{now}},"group":{"id":"grp_42","name":"Hiking club"},"file":{"id":"f_{{id}}","name":"route.gpx","size":48213,"mime_type":"application/gpx+xml","url":"https://files.example.invalid/f_{{id}}"},"uploader":{"user_id":"u_alice","display_name":"Alice"}}"#,
+        "{\n  \"event\": \"file.uploaded\",\n  \"timestamp\": \"{{iso_s}}\",\n  \"data\": {\n    \"channelId\": \"C1234567890\",\n    \"messageId\": \"msg_{{seq}}\",\n    \"sender\": {\n      \"userId\": \"U1234567890\",\n      \"displayName\": \"王小明\"\n    },\n    \"fileType\": \"image\",\n    \"fileSize\": 102400\n  }\n}\n",
         &[],
     ),
     (
@@ -128,6 +110,50 @@ pub const SAMPLES: &[Sample] = &[
     ),
 ];
 
+/// The seed providers' documented bodies, byte for byte (copies of
+/// `shared/providers/examples/`): (provider, event type, body).
+pub const DOCUMENTED: &[(&str, &str, &str)] = &[
+    (
+        "bubble",
+        "MESSAGE_CREATE",
+        include_str!("../fixtures/providers/bubble-MESSAGE_CREATE.json"),
+    ),
+    (
+        "groupgm",
+        "message.received",
+        include_str!("../fixtures/providers/groupgm-message.received.json"),
+    ),
+    (
+        "groupgm",
+        "member.joined",
+        include_str!("../fixtures/providers/groupgm-member.joined.json"),
+    ),
+    (
+        "groupgm",
+        "member.left",
+        include_str!("../fixtures/providers/groupgm-member.left.json"),
+    ),
+    (
+        "groupgm",
+        "file.uploaded",
+        include_str!("../fixtures/providers/groupgm-file.uploaded.json"),
+    ),
+];
+
+/// `2025-01-15T08:30:00Z`: the documented timestamp form (UTC, whole seconds).
+fn iso_seconds(now: time::OffsetDateTime) -> String {
+    let t = now.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// The samples for a provider scheme name (`bubble-token` uses Bubble's).
 pub fn for_scheme(scheme: &str) -> impl Iterator<Item = &'static Sample> + '_ {
     SAMPLES.iter().filter(move |s| s.0 == scheme)
@@ -163,6 +189,10 @@ pub fn render(template: &str, now: time::OffsetDateTime, seed: u64) -> String {
             "{{num}}",
             &(seed % 9_000_000_000_000 + 1_000_000_000_000).to_string(),
         )
+        .replace("{{seed}}", &seed.to_string())
+        .replace("{{seq}}", &format!("{seed:03}"))
+        .replace("{{d10}}", &format!("{:010}", seed % 10_000_000_000))
+        .replace("{{iso_s}}", &iso_seconds(now))
         .replace("{{now}}", &now_s.to_string())
         .replace("{{now_ms}}", &now_ms.to_string())
         .replace("{{iso}}", &iso)
@@ -172,6 +202,84 @@ pub fn render(template: &str, now: time::OffsetDateTime, seed: u64) -> String {
 mod tests {
     use super::*;
     use crate::identity::{Found, IdentitySpec};
+
+    /// Rendered with the documented values, each seed sample is the documented body, byte for
+    /// byte: `hookwell send` posts exactly the documented shape.
+    #[test]
+    fn seed_samples_render_to_the_documented_bodies() {
+        let at = |iso: &str| {
+            time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339)
+                .unwrap()
+        };
+        let cases = [
+            ("bubble", "MESSAGE_CREATE", "2025-12-31T12:00:00Z", 1001),
+            ("groupgm", "message.received", "2025-01-15T08:30:00Z", 1),
+            (
+                "groupgm",
+                "member.joined",
+                "2025-01-15T08:30:00Z",
+                987_654_321,
+            ),
+            (
+                "groupgm",
+                "member.left",
+                "2025-01-15T08:30:00Z",
+                987_654_321,
+            ),
+            ("groupgm", "file.uploaded", "2025-01-15T08:30:00Z", 2),
+        ];
+        assert_eq!(cases.len(), DOCUMENTED.len());
+        for (provider, event, iso, seed) in cases {
+            let (_, _, tpl, _) = find(provider, Some(event)).unwrap();
+            let doc = DOCUMENTED
+                .iter()
+                .find(|d| d.0 == provider && d.1 == event)
+                .unwrap()
+                .2;
+            assert_eq!(render(tpl, at(iso), seed), doc, "{provider} {event}");
+        }
+        // Only documented bodies are samples for the seed providers.
+        for (provider, event, _, _) in SAMPLES.iter().filter(|s| s.0 != "sendbird") {
+            if matches!(*provider, "bubble" | "groupgm") {
+                assert!(
+                    DOCUMENTED.iter().any(|d| d.0 == *provider && d.1 == *event),
+                    "{provider} {event} has no documented body"
+                );
+            }
+        }
+    }
+
+    /// The repository's copies equal the provider documentation beside the checkout, where
+    /// that is present (CI and the developers' machines have it; a user's clone may not).
+    #[test]
+    fn fixtures_are_byte_equal_to_the_documentation() {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/providers/examples");
+        let Ok(dir) = std::fs::read_dir(&docs) else {
+            eprintln!("{} not present: comparison skipped", docs.display());
+            return;
+        };
+        let mut n = 0;
+        for entry in dir {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let ours = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/providers")
+                .join(&name);
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                std::fs::read(&ours).unwrap_or_default(),
+                "{name} differs from the documentation"
+            );
+            let (provider, event) = name.trim_end_matches(".json").split_once('-').unwrap();
+            assert!(
+                DOCUMENTED.iter().any(|d| d.0 == provider && d.1 == event),
+                "{name} is not in DOCUMENTED"
+            );
+            n += 1;
+        }
+        assert_eq!(n, DOCUMENTED.len());
+    }
 
     #[test]
     fn every_sample_is_json_and_identifies_with_its_preset() {

@@ -108,10 +108,10 @@ async fn whole_pipeline_on_the_local_stack() {
     let sink = start_sink().await;
     // One route is misconfigured (a path the downstream does not have): its events fail
     // permanently until the configuration is fixed and they are replayed.
-    let routes = |member_remove_url: String| {
+    let routes = |invoice_url: String| {
         sources_with_routes(serde_json::json!([
-            {"sources": ["bubble"], "event_types": ["GUILD_MEMBER_REMOVE"], "handler": "forward",
-             "url": member_remove_url, "secret": SINK_SECRET, "timeout_ms": 5000},
+            {"sources": ["stripe"], "event_types": ["invoice.paid"], "handler": "forward",
+             "url": invoice_url, "secret": SINK_SECRET, "timeout_ms": 5000},
             {"handler": "forward", "url": sink.url(), "secret": SINK_SECRET, "timeout_ms": 5000}
         ]))
     };
@@ -124,7 +124,6 @@ async fn whole_pipeline_on_the_local_stack() {
 
     let cases = [
         ("bubble", "MESSAGE_CREATE"),
-        ("bubble", "GUILD_MEMBER_ADD"),
         ("groupgm", "message.received"),
         ("groupgm", "member.joined"),
         ("groupgm", "member.left"),
@@ -174,6 +173,30 @@ async fn whole_pipeline_on_the_local_stack() {
         let (status, text) = tampered.post(&http).await.unwrap();
         assert_eq!(status, 401, "{source} tampered");
         answers.push(text);
+    }
+    // The documented bodies exactly as documented, and with each, three more distinct events
+    // of that type stamped with the same second (ids, members differ): every one accepted
+    // under its own id, none merged (issue #11).
+    let second = time::OffsetDateTime::now_utc();
+    for (k, (source, event, doc)) in hookwell::samples::DOCUMENTED.iter().enumerate() {
+        let mut ids = std::collections::BTreeSet::new();
+        for variant in 0..4u64 {
+            let body = (variant == 0).then(|| doc.as_bytes().to_vec());
+            let seed = 20_000 + 10 * k as u64 + variant;
+            let d =
+                send::prepare(&sources, source, Some(event), body, &base, second, seed).unwrap();
+            let posted = Instant::now();
+            let (status, text) = d.post(&http).await.unwrap();
+            assert_eq!(status, 200, "{source} {event} #{variant}: {text}");
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let id = v["event_id"].as_str().unwrap().to_owned();
+            assert!(
+                ids.insert(id.clone()),
+                "{source} {event}: two events, one id"
+            );
+            sent.push((*source, id, posted));
+            answers.push(text);
+        }
     }
     // A source that cannot sign: its secret is the URL token (what a log must never show).
     let d = send::prepare(
@@ -304,8 +327,8 @@ async fn walkthrough_fail_fix_replay(
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let d = send::prepare(
         sources,
-        "bubble",
-        Some("GUILD_MEMBER_REMOVE"),
+        "stripe",
+        Some("invoice.paid"),
         None,
         base,
         time::OffsetDateTime::now_utc(),
@@ -325,7 +348,7 @@ async fn walkthrough_fail_fix_replay(
             .table_name(&stack.table_name)
             .key(
                 "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("bubble#{id}")),
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("stripe#{id}")),
             )
             .send()
             .await

@@ -48,18 +48,12 @@ fn sample(provider: &str, event: &str, seed: u64) -> (Vec<u8>, Vec<(String, Stri
 async fn seed_provider_samples_are_accepted_and_tampered_ones_are_not() {
     let rig = rig().await;
     let sources = dev_sources();
-    for (i, (provider, event)) in [
-        ("bubble", "MESSAGE_CREATE"),
-        ("bubble", "GUILD_MEMBER_ADD"),
-        ("groupgm", "message.received"),
-        ("groupgm", "member.joined"),
-        ("groupgm", "member.left"),
-        ("groupgm", "file.uploaded"),
-        ("sendbird", "group_channel:message_send"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    // Every seed provider's sample: their documented bodies (and Sendbird's reference one).
+    let seeds = samples::SAMPLES
+        .iter()
+        .filter(|s| matches!(s.0, "bubble" | "groupgm" | "sendbird"))
+        .map(|s| (s.0, s.1));
+    for (i, (provider, event)) in seeds.enumerate() {
         let (body, mut headers) = sample(provider, event, 1000 + i as u64);
         headers.extend(sign(&sources, provider, &body, now()));
         let path = format!("/webhooks/{provider}");

@@ -8,7 +8,6 @@ use hookwell_tests::*;
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/events");
 const SEEDS: &[(&str, &str)] = &[
     ("bubble", "MESSAGE_CREATE"),
-    ("bubble", "GUILD_MEMBER_ADD"),
     ("groupgm", "message.received"),
     ("groupgm", "member.joined"),
     ("groupgm", "member.left"),

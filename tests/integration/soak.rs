@@ -56,6 +56,7 @@ async fn soak_through_the_local_stack() {
         }
     }
     let started = Instant::now();
+    let rendered_at = time::OffsetDateTime::now_utc();
     let mix = Arc::new(
         mix.into_iter()
             .map(|(a, b)| (a.to_owned(), b.to_owned()))
@@ -100,13 +101,15 @@ async fn soak_through_the_local_stack() {
                     let (s, e) = &mix[seed % mix.len()];
                     (s.as_str(), e.as_str())
                 };
-                let d = send::prepare(
+                // Rendered at the soak's start (every event of the run shares that second,
+                // as a busy channel's do), signed now.
+                let d = send::prepare_at(
                     &sources,
                     source,
                     Some(event),
                     None,
                     &base,
-                    time::OffsetDateTime::now_utc(),
+                    (rendered_at, time::OffsetDateTime::now_utc()),
                     50_000 + seed as u64,
                 )
                 .unwrap();

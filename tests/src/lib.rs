@@ -445,16 +445,21 @@ pub fn forward_router(sink: &hookwell_cli::sink::Sink) -> hookwell::Router {
 }
 
 /// A signed delivery of `source`'s first sample for ingest, as a front end hands it over.
-/// The same `seed` gives the same event (a provider retry); another seed, another event.
+/// The same `seed` gives the same event, byte for byte (a provider retry: rendered at a fixed
+/// time, signed now); another seed, another event.
 pub fn signed_request(source: &str, seed: u64) -> hookwell::IngestRequest {
     let sources = dev_sources();
     let at = time::OffsetDateTime::now_utc();
+    let rendered = time::OffsetDateTime::from_unix_timestamp(1_764_046_800).expect("time");
     let (_, _, tpl, extra) = hookwell::samples::find(source, None).expect("sample");
-    let body = hookwell::samples::render(tpl, at, seed);
+    let body = hookwell::samples::render(tpl, rendered, seed);
     let mut headers = http::HeaderMap::new();
-    let rendered = extra
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), hookwell::samples::render(v, at, seed)));
+    let rendered = extra.iter().map(|(k, v)| {
+        (
+            (*k).to_owned(),
+            hookwell::samples::render(v, rendered, seed),
+        )
+    });
     for (k, v) in rendered.chain(sign(&sources, source, body.as_bytes(), at.unix_timestamp())) {
         headers.append(
             http::HeaderName::from_bytes(k.as_bytes()).unwrap(),

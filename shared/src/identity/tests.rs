@@ -1,6 +1,8 @@
 use super::*;
 use serde_json::json;
 
+mod properties;
+
 fn no_headers(_: &str) -> Option<String> {
     None
 }
@@ -24,29 +26,99 @@ fn one(preset: &str, body: &serde_json::Value) -> (String, String) {
     ids(&spec, body.to_string().as_bytes(), &no_headers).remove(0)
 }
 
+fn body_hash(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
+fn documented(provider: &str, event: &str) -> String {
+    crate::samples::DOCUMENTED
+        .iter()
+        .find(|d| d.0 == provider && d.1 == event)
+        .map(|d| d.2.to_owned())
+        .unwrap()
+}
+
+fn id_of(preset: &str, body: &str) -> (String, String) {
+    let spec = IdentitySpec::preset(preset).unwrap();
+    ids(&spec, body.as_bytes(), &no_headers).remove(0)
+}
+
+/// The seed providers send no id: the event id is the SHA-256 of the body as sent.
 #[test]
-fn bubble_messages_and_edits_and_members() {
-    let create = json!({"type":"MESSAGE_CREATE","timestamp":"2026-11-25T05:00:00Z","data":{"id":"m1","channel_id":"c1","content":"hi"}});
-    let other = json!({"type":"MESSAGE_CREATE","timestamp":"2026-11-25T05:00:00Z","data":{"id":"m2","channel_id":"c1","content":"hi"}});
-    let edit1 = json!({"type":"MESSAGE_UPDATE","timestamp":"2026-11-25T05:01:00Z","data":{"id":"m1","edited_timestamp":"2026-11-25T05:01:00Z","content":"a"}});
-    let edit2 = json!({"type":"MESSAGE_UPDATE","timestamp":"2026-11-25T05:02:00Z","data":{"id":"m1","edited_timestamp":"2026-11-25T05:02:00Z","content":"b"}});
-    let join_a = json!({"type":"GUILD_MEMBER_ADD","timestamp":"2026-11-25T05:00:00Z","data":{"guild_id":"g1","user":{"id":"u1"}}});
-    let join_b = json!({"type":"GUILD_MEMBER_ADD","timestamp":"2026-11-25T05:00:00Z","data":{"guild_id":"g1","user":{"id":"u2"}}});
-    let all = [&create, &other, &edit1, &edit2, &join_a, &join_b];
-    let got: Vec<_> = all.iter().map(|b| one("bubble", b)).collect();
-    assert_eq!(got[0].0, "MESSAGE_CREATE");
-    assert_eq!(got[4].0, "GUILD_MEMBER_ADD");
+fn seed_providers_are_identified_by_their_body_hash() {
+    for (provider, event, body) in crate::samples::DOCUMENTED {
+        let spec = IdentitySpec::preset(provider).unwrap();
+        match spec.identify(&no_headers, body.as_bytes()).unwrap() {
+            Found::Events(evs) => {
+                assert_eq!(evs.len(), 1);
+                assert_eq!(evs[0].event_type, *event);
+                assert_eq!(evs[0].event_id, body_hash(body.as_bytes()));
+                assert_eq!(evs[0].id_basis, IdBasis::Body);
+            }
+            Found::Handshake(h) => panic!("{h}"),
+        }
+    }
+}
+
+/// Issue #11's cases, on the documented bodies: distinct group-manager events in one second
+/// (the `timestamp` is shared) never share an id; a byte-identical retry always does.
+#[test]
+fn group_manager_events_in_one_second_stay_distinct() {
+    let msg = documented("groupgm", "message.received");
+    let joined = documented("groupgm", "member.joined");
+    let file = documented("groupgm", "file.uploaded");
+    let bodies = [
+        msg.clone(),
+        msg.replace("msg_001", "msg_002"),
+        msg.replace("msg_001", "msg_003"),
+        joined.clone(),
+        joined.replace("U0987654321", "U0987654322"),
+        documented("groupgm", "member.left"),
+        file.clone(),
+        file.replace("msg_002", "msg_004"),
+        // The same sender saying the same thing twice in one second: two messages.
+        msg.replace("msg_001", "msg_005"),
+    ];
+    let got: Vec<_> = bodies.iter().map(|b| id_of("groupgm", b)).collect();
     for i in 0..got.len() {
         for j in (i + 1)..got.len() {
-            assert_ne!(got[i].1, got[j].1, "events {i} and {j} collide");
+            assert_ne!(got[i].1, got[j].1, "events {i} and {j} share an id");
         }
-        // A retry is the same bytes: the same id.
-        assert_eq!(one("bubble", all[i]), got[i]);
+        assert_eq!(
+            id_of("groupgm", &bodies[i]),
+            got[i],
+            "a retry is the same event"
+        );
     }
-    // Same message, re-serialised with another key order: still the same event.
-    let reordered = r#"{"data":{"content":"hi","channel_id":"c1","id":"m1"},"timestamp":"2026-11-25T05:00:00Z","type":"MESSAGE_CREATE"}"#;
-    let spec = IdentitySpec::preset("bubble").unwrap();
-    assert_eq!(ids(&spec, reordered.as_bytes(), &no_headers)[0], got[0]);
+    assert_eq!(got[0].0, "message.received");
+    assert_eq!(got[3].0, "member.joined");
+    assert_eq!(got[5].0, "member.left");
+    assert_eq!(got[6].0, "file.uploaded");
+}
+
+#[test]
+fn bubble_edits_and_same_id_messages_in_other_channels_stay_distinct() {
+    let create = documented("bubble", "MESSAGE_CREATE");
+    let bodies = [
+        create.clone(),
+        // The same message id in another channel (the documentation does not say ids are
+        // global).
+        create.replace("\"channelId\": 5", "\"channelId\": 6"),
+        // Two edits of one message in the same second.
+        create
+            .replace("MESSAGE_CREATE", "MESSAGE_UPDATE")
+            .replace("Hello!", "Hello, all!"),
+        create
+            .replace("MESSAGE_CREATE", "MESSAGE_UPDATE")
+            .replace("Hello!", "Hello, everyone!"),
+    ];
+    let got: Vec<_> = bodies.iter().map(|b| id_of("bubble", b)).collect();
+    for i in 0..got.len() {
+        for j in (i + 1)..got.len() {
+            assert_ne!(got[i].1, got[j].1, "events {i} and {j} share an id");
+        }
+    }
+    assert_eq!(got[2].0, "MESSAGE_UPDATE");
 }
 
 #[test]
@@ -54,43 +126,58 @@ fn bubble_type_falls_back_to_header() {
     let spec = IdentitySpec::preset("bubble").unwrap();
     let h = |n: &str| (n == "x-bubble-event").then(|| "DM_MESSAGE_CREATE".to_owned());
     assert_eq!(
-        ids(&spec, br#"{"data":{"id":"1"}}"#, &h)[0].0,
+        ids(&spec, br#"{"data":{"id":1}}"#, &h)[0].0,
         "DM_MESSAGE_CREATE"
     );
-}
-
-#[test]
-fn groupgm_two_members_joining_in_one_second_do_not_collide() {
-    let a = json!({"event":"member.joined","timestamp":1764046800,"group":{"id":"g1"},"member":{"user_id":"u1"}});
-    let b = json!({"event":"member.joined","timestamp":1764046800,"group":{"id":"g1"},"member":{"user_id":"u2"}});
-    let left = json!({"event":"member.left","timestamp":1764046800,"group":{"id":"g1"},"member":{"user_id":"u1"}});
-    let msg = json!({"event":"message.received","timestamp":1764046800,"group":{"id":"g1"},"message":{"id":"m1","text":"x"}});
-    let edited = json!({"event":"message.received","timestamp":1764046800,"group":{"id":"g1"},"message":{"id":"m1","text":"y","edited_at":1764046900}});
-    let file = json!({"event":"file.uploaded","timestamp":1764046800,"group":{"id":"g1"},"file":{"id":"f1"}});
-    let got: Vec<_> = [&a, &b, &left, &msg, &edited, &file]
-        .iter()
-        .map(|x| one("groupgm", x))
-        .collect();
-    assert_eq!(got[0].0, "member.joined");
-    assert_eq!(got[5].0, "file.uploaded");
-    for i in 0..got.len() {
-        for j in (i + 1)..got.len() {
-            assert_ne!(got[i].1, got[j].1, "{i} vs {j}");
-        }
-    }
-    assert_eq!(one("groupgm", &a), got[0]);
 }
 
 #[test]
 fn sendbird_messages() {
     let m1 = json!({"category":"group_channel:message_send","channel":{"channel_url":"ch1"},"payload":{"message_id":101,"created_at":1764046800000u64}});
     let m2 = json!({"category":"group_channel:message_send","channel":{"channel_url":"ch1"},"payload":{"message_id":102,"created_at":1764046800000u64}});
-    let upd = json!({"category":"group_channel:message_update","channel":{"channel_url":"ch1"},"payload":{"message_id":101,"created_at":1764046800000u64,"updated_at":1764046900000u64}});
     let (t1, i1) = one("sendbird", &m1);
     assert_eq!(t1, "group_channel:message_send");
+    assert_eq!(i1, body_hash(m1.to_string().as_bytes()));
     assert_ne!(i1, one("sendbird", &m2).1);
-    assert_ne!(i1, one("sendbird", &upd).1);
     assert_eq!(i1, one("sendbird", &m1).1);
+}
+
+/// A custom source's `id_fields`: used when present; when none is, the body hash (never a
+/// hash of nothing), marked so ingest counts it.
+#[test]
+fn custom_id_fields_fall_back_to_the_body_hash_when_absent() {
+    let spec: IdentitySpec = serde_json::from_value(json!({
+        "event_type": [{"field": "/kind"}],
+        "id_fields": ["/order/id", "/order/version"]
+    }))
+    .unwrap();
+    let with = |b: &'static str| match spec.identify(&no_headers, b.as_bytes()).unwrap() {
+        Found::Events(mut e) => e.remove(0),
+        Found::Handshake(_) => panic!(),
+    };
+    let a = with(r#"{"kind":"order.paid","order":{"id":7,"version":1}}"#);
+    assert_eq!(a.id_basis, IdBasis::Fields);
+    let b = with(r#"{"kind":"order.paid","order":{"id":7,"version":2}}"#);
+    assert_ne!(a.event_id, b.event_id);
+    let none1 = with(r#"{"kind":"order.paid","note":"a"}"#);
+    let none2 = with(r#"{"kind":"order.paid","note":"b"}"#);
+    assert_eq!(none1.id_basis, IdBasis::BodyFallback);
+    assert_eq!(
+        none1.event_id,
+        body_hash(br#"{"kind":"order.paid","note":"a"}"#)
+    );
+    assert_ne!(none1.event_id, none2.event_id, "never a hash of nothing");
+
+    // A configured header id that is missing: the body hash too, counted.
+    let spec: IdentitySpec =
+        serde_json::from_value(json!({"event_id": [{"header": "x-acme-delivery"}]})).unwrap();
+    match spec.identify(&no_headers, b"payload").unwrap() {
+        Found::Events(e) => {
+            assert_eq!(e[0].id_basis, IdBasis::BodyFallback);
+            assert_eq!(e[0].event_id, body_hash(b"payload"));
+        }
+        Found::Handshake(_) => panic!(),
+    }
 }
 
 #[test]
@@ -131,7 +218,11 @@ fn stripe_and_slack_use_body_ids() {
     let spec = IdentitySpec::preset("slack").unwrap();
     let got = ids(&spec, b"command=%2Fx&text=hi", &no_headers);
     assert_eq!(got[0].0, "form");
-    assert_eq!(got[0].1.len(), 64);
+    assert_eq!(got[0].1, body_hash(b"command=%2Fx&text=hi"));
+    match spec.identify(&no_headers, b"command=%2Fx&text=hi").unwrap() {
+        Found::Events(e) => assert_eq!(e[0].id_basis, IdBasis::Body, "not a fallback"),
+        Found::Handshake(_) => panic!(),
+    }
 }
 
 #[test]

@@ -31,7 +31,9 @@ const CONFIG: &str = r#"{"sources":{
   "bubble-token":{"scheme":"url_token","identity":"bubble","secrets":["tok_abc123"]},
   "slack":{"scheme":"slack","secrets":["slack-dev-secret"]},
   "line":{"scheme":"line","secrets":["line-dev-secret"]},
-  "github":{"scheme":"github","secrets":["gh-dev-secret"]}
+  "github":{"scheme":"github","secrets":["gh-dev-secret"]},
+  "acme":{"scheme":"hmac","hmac":{"header":"X-Acme-Signature","algorithm":"sha256","encoding":"hex"},
+          "identity":{"event_type":[{"field":"/kind"}],"id_fields":["/order/id"]},"secrets":["acme-dev-secret"]}
 }}"#;
 
 type Lines = Arc<Mutex<Vec<String>>>;
@@ -92,7 +94,8 @@ fn json_body(r: &Response<String>) -> serde_json::Value {
     serde_json::from_str(r.body()).unwrap()
 }
 
-const MSG: &[u8] = br#"{"type":"MESSAGE_CREATE","timestamp":"2026-11-25T05:00:00Z","data":{"id":"m1","content":"hello"}}"#;
+/// Bubble's documented MESSAGE_CREATE body.
+const MSG: &[u8] = include_bytes!("../../fixtures/providers/bubble-MESSAGE_CREATE.json");
 
 #[tokio::test]
 async fn signed_bubble_is_accepted_and_enqueued() {
@@ -419,4 +422,37 @@ async fn emf_counts_rejections_by_reason() {
     );
     assert_eq!(docs[3]["RejectedSize"], 1.0);
     assert!(lines.iter().all(|l| !l.contains("bubble-dev-secret")));
+}
+
+/// A custom source whose configured id fields are absent: accepted under the body hash, and
+/// counted so an operator sees that the configuration does not match the deliveries.
+#[tokio::test]
+async fn absent_custom_id_fields_fall_back_to_the_body_hash_and_are_counted() {
+    let (ingest, q, lines) = setup();
+    for (body, fallback) in [
+        (&br#"{"kind":"order.paid","order":{"id":7}}"#[..], None),
+        (
+            &br#"{"kind":"order.paid","note":"no order id"}"#[..],
+            Some(1.0),
+        ),
+    ] {
+        let h = sign(&ingest, "acme", "acme-dev-secret", body);
+        let r = ingest
+            .handle(req(Method::POST, "/webhooks/acme", &h, body))
+            .await;
+        assert_eq!(r.status(), 200);
+        let emf = crate::metrics::validate_emf(lines.lock().unwrap().last().unwrap()).unwrap();
+        assert_eq!(
+            emf.get("IdFallbackToBody").and_then(|v| v.as_f64()),
+            fallback
+        );
+        if fallback.is_some() {
+            use sha2::Digest;
+            assert_eq!(
+                json_body(&r)["event_id"],
+                hex::encode(sha2::Sha256::digest(body))
+            );
+        }
+    }
+    assert_eq!(q.sent.lock().unwrap().len(), 2);
 }
