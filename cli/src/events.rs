@@ -111,9 +111,10 @@ pub fn table(rows: &[EventRecord]) -> String {
         "STATUS",
         "TRIES",
         "DURATION",
+        "NEXT ATTEMPT",
         "LAST ERROR",
     ];
-    let mut lines: Vec<[String; 8]> = vec![header.map(str::to_owned)];
+    let mut lines: Vec<[String; 9]> = vec![header.map(str::to_owned)];
     for r in rows {
         lines.push([
             r.received_at
@@ -129,10 +130,16 @@ pub fn table(rows: &[EventRecord]) -> String {
             r.status.clone(),
             r.attempts.to_string(),
             r.duration_ms.map(|d| format!("{d} ms")).unwrap_or_default(),
+            // Only a FAILED record waiting for its retry has one.
+            r.next_attempt_at
+                .as_deref()
+                .filter(|_| r.status == "FAILED")
+                .map(|t| t.chars().take(19).collect::<String>().replace('T', " "))
+                .unwrap_or_default(),
             cut(r.last_error.as_deref().unwrap_or(""), 48),
         ]);
     }
-    let mut widths = [0usize; 8];
+    let mut widths = [0usize; 9];
     for l in &lines {
         for (w, c) in widths.iter_mut().zip(l) {
             *w = (*w).max(c.chars().count());
@@ -193,8 +200,22 @@ mod tests {
             duration_ms: Some(3),
             last_error: None,
             failure: None,
+            next_attempt_at: None,
         };
-        let t = table(&[r]);
+        let retrying = EventRecord {
+            status: "FAILED".into(),
+            attempts: 2,
+            last_error: Some("downstream answered 503".into()),
+            failure: Some("retryable".into()),
+            next_attempt_at: Some("2026-11-25T05:05:07Z".into()),
+            ..r.clone()
+        };
+        let t = table(&[r, retrying]);
+        assert!(t.contains("NEXT ATTEMPT"));
+        assert!(
+            t.contains("FAILED     2      3 ms      2026-11-25 05:05:07  downstream answered 503"),
+            "{t}"
+        );
         assert!(t.starts_with("RECEIVED"));
         assert!(t.contains("2026-11-25 05:00:00  bubble"));
         assert!(t.contains('…'));

@@ -1,5 +1,6 @@
 //! The `hookwell` command's logic, testable apart from argument parsing.
 
+pub mod config;
 pub mod env;
 pub mod events;
 pub mod load;

@@ -121,6 +121,11 @@ impl LocalStack {
                 "HOOKWELL_RETENTION_HOURS",
                 stack.retention_hours.to_string(),
             ),
+            ("HOOKWELL_RETRY_SCHEDULE", stack.retry_schedule.clone()),
+            (
+                "HOOKWELL_METRICS_NAMESPACE",
+                stack.metrics_namespace.clone(),
+            ),
             ("HOOKWELL_BATCH_SIZE", stack.batch_size.to_string()),
             (
                 "HOOKWELL_BATCHING_WINDOW_SECS",
@@ -128,6 +133,13 @@ impl LocalStack {
             ),
         ]
         .into_iter()
+        // A time-compressed retry drill (`HOOKWELL_RETRY_SCALE=0.0167 make dev`: an hour of
+        // the schedule per minute) reaches the functions too.
+        .chain(
+            std::env::var("HOOKWELL_RETRY_SCALE")
+                .ok()
+                .map(|v| ("HOOKWELL_RETRY_SCALE", v)),
+        )
         .map(|(k, v)| (k.to_owned(), v))
         .collect()
     }

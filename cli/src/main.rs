@@ -40,6 +40,9 @@ enum Cmd {
     Serve(ServeArgs),
     /// Open-loop load at a fixed rate against a receiver: latency, and its CPU and memory.
     Load(LoadArgs),
+    /// Check a sources document, or check it and store it in the stack's secret.
+    #[command(subcommand)]
+    Config(hookwell_cli::config::ConfigCmd),
 }
 
 #[derive(Args, Debug)]
@@ -267,7 +270,28 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Local(l) => cmd_local(l).await,
         Cmd::Serve(a) => cmd_serve(a).await,
         Cmd::Load(a) => cmd_load(a).await,
+        Cmd::Config(c) => cmd_config(c).await,
     }
+}
+
+async fn cmd_config(c: hookwell_cli::config::ConfigCmd) -> Result<(), String> {
+    use hookwell_cli::config::{self, ConfigCmd, ConfigError};
+    let out = match c {
+        ConfigCmd::Check(a) => config::check(&a),
+        ConfigCmd::Push(a) => {
+            let target = Target::detect();
+            let id = a
+                .secret_id
+                .or_else(|| target.get("HOOKWELL_SOURCES_SECRET_ID"))
+                .ok_or(ConfigError::NoSecret)
+                .map_err(|e| e.to_string())?;
+            let sdk = target.sdk().await;
+            config::push(&aws_sdk_secretsmanager::Client::new(&sdk), &a.file, &id).await
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    print!("{out}");
+    Ok(())
 }
 
 async fn cmd_replay(a: ReplayArgs) -> Result<(), String> {
@@ -303,7 +327,9 @@ async fn cmd_replay(a: ReplayArgs) -> Result<(), String> {
     };
     let sdk = target.sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let bar = if a.json {
+    // A spinner only for a person at a terminal; a script or a log gets a line per batch.
+    let lines = !a.json && !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let bar = if a.json || lines {
         indicatif::ProgressBar::hidden()
     } else {
         let b = indicatif::ProgressBar::new_spinner();
@@ -314,11 +340,16 @@ async fn cmd_replay(a: ReplayArgs) -> Result<(), String> {
         b
     };
     let report = replay(&sqs, &dlq, &queue, &filter, &opts, |r| {
-        bar.set_message(format!(
-            "moved {}  skipped by filter {}  failed {}",
-            r.moved, r.skipped, r.failed
-        ));
-        bar.tick();
+        let msg = format!(
+            "moved {}  skipped by filter {}  failed {}  replayed already {}",
+            r.moved, r.skipped, r.failed, r.replayed_already
+        );
+        if lines {
+            eprintln!("replay: {msg}");
+        } else {
+            bar.set_message(msg);
+            bar.tick();
+        }
     })
     .await
     .map_err(|e| e.to_string())?;
@@ -363,9 +394,10 @@ async fn cmd_replay(a: ReplayArgs) -> Result<(), String> {
         );
     } else {
         println!(
-            "moved {}, skipped by filter {}, failed {} (failed ones stay in the DLQ). \
+            "moved {}, skipped by filter {}, failed {} (failed ones stay in the DLQ), \
+             {} new DLQ copies of events this run replayed (they failed again; left for the next run). \
              A replayed event that completed meanwhile is skipped as a duplicate: replay is safe to repeat.",
-            report.moved, report.skipped, report.failed
+            report.moved, report.skipped, report.failed, report.replayed_already
         );
     }
     if report.failed > 0 {

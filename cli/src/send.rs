@@ -75,12 +75,15 @@ pub fn prepare_at(
             (*ev).to_owned(),
         ),
         (None, None) => {
-            let known: Vec<&str> = [Some(source), src.identity_preset(), Some(src.scheme_name())]
-                .into_iter()
-                .flatten()
-                .flat_map(samples::for_scheme)
-                .map(|s| s.1)
-                .collect();
+            let mut known: Vec<&str> =
+                [Some(source), src.identity_preset(), Some(src.scheme_name())]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(samples::for_scheme)
+                    .map(|s| s.1)
+                    .collect();
+            known.sort_unstable();
+            known.dedup();
             return Err(SendError::NoSample(
                 source.to_owned(),
                 event.map(|e| format!(" event `{e}`")).unwrap_or_default(),
@@ -177,7 +180,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("`GUILD_MEMBER_ADD`") && err.contains("MESSAGE_CREATE"),
+            err.contains("`GUILD_MEMBER_ADD`") && err.contains("bodies: MESSAGE_CREATE)"),
             "{err}"
         );
         assert!(err.contains("--body FILE"), "{err}");

@@ -33,6 +33,8 @@ pub struct Stack {
     pub batching_window_secs: u32,
     pub lease_secs: u32,
     pub retention_hours: u32,
+    pub retry_schedule: String,
+    pub metrics_namespace: String,
 }
 
 struct Template {
@@ -167,6 +169,8 @@ impl Stack {
             batching_window_secs: t.number(t.at(esm, &["MaximumBatchingWindowInSeconds"])?)?,
             lease_secs: t.number(t.at(env, &["HOOKWELL_LEASE_SECS"])?)?,
             retention_hours: t.number(t.at(env, &["HOOKWELL_RETENTION_HOURS"])?)?,
+            retry_schedule: t.resolve(t.at(env, &["HOOKWELL_RETRY_SCHEDULE"])?)?,
+            metrics_namespace: t.resolve(t.at(env, &["HOOKWELL_METRICS_NAMESPACE"])?)?,
         })
     }
 
@@ -211,5 +215,7 @@ mod tests {
         assert!(s.max_receive_count >= 1);
         assert!(s.queue_visibility_timeout_secs >= 6 * s.processor_timeout_secs);
         assert!(s.lease_secs > s.processor_timeout_secs);
+        assert_eq!(s.retry_schedule, hookwell::retry::DEFAULT_SCHEDULE);
+        assert_eq!(s.metrics_namespace, "hookwell/hookwell-local");
     }
 }

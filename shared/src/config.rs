@@ -229,6 +229,9 @@ fn check_route(r: &RouteConfig, sources: &BTreeMap<String, Source>) -> Result<()
     Ok(())
 }
 
+/// Shortest URL token accepted: 32 characters.
+pub const MIN_URL_TOKEN_CHARS: usize = 32;
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
@@ -299,6 +302,18 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
     if rs.secrets.is_empty() {
         return Err("needs at least one secret (fail closed)".into());
     }
+    // A URL token is the whole credential and travels in access logs' paths: long and random.
+    if matches!(scheme, Scheme::UrlToken)
+        && rs
+            .secrets
+            .iter()
+            .any(|t| t.expose().chars().count() < MIN_URL_TOKEN_CHARS)
+    {
+        return Err(format!(
+            "a url_token secret must be at least {MIN_URL_TOKEN_CHARS} characters (random, \
+             e.g. `openssl rand -hex 24`)"
+        ));
+    }
     for (i, s) in rs.secrets.iter().enumerate() {
         scheme
             .check_secret(s)
@@ -337,7 +352,7 @@ mod tests {
             "shopify": {"scheme": "shopify", "secrets": ["a"]},
             "line": {"scheme": "line", "secrets": ["a"]},
             "standard": {"scheme": "standard", "secrets": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]},
-            "bubble-token": {"scheme": "url_token", "identity": "bubble", "secrets": ["tok"]},
+            "bubble-token": {"scheme": "url_token", "identity": "bubble", "secrets": ["tok_0123456789abcdef0123456789abcdef"]},
             "acme": {"scheme": "hmac", "hmac": {"header": "X-Acme", "algorithm": "sha512", "encoding": "base64"},
                      "identity": {"event_type": [{"header": "X-Acme-Event"}]}, "secrets": ["a"]}
         }});
@@ -385,6 +400,14 @@ mod tests {
             (
                 r#"{"sources":{"x":{"scheme":"bubble","secrets":"s3cr3t-value"}}}"#,
                 "not valid JSON",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"url_token","secrets":["s3cr3t-value-but-only-31-chars"]}}}"#,
+                "at least 32 characters",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"url_token","secrets":["0123456789abcdef0123456789abcdef","s3cr3t-value"]}}}"#,
+                "at least 32 characters",
             ),
         ] {
             let err = Sources::from_json(doc).unwrap_err().to_string();

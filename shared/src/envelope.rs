@@ -182,14 +182,21 @@ fn push_field(out: &mut String, key: &str, value: &str) {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Bytes of `w` that may need escaping (control, `"` or `\\`); false positives are allowed.
+/// Bytes of `w` that may need escaping (control, `"`, `\\`, or 0xEF, which starts U+FFFE and
+/// U+FFFF); false positives are allowed.
 fn suspicious(w: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    control | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
+    control
+        | zero(w ^ (ONES * u64::from(b'"')))
+        | zero(w ^ (ONES * u64::from(b'\\')))
+        | zero(w ^ (ONES * 0xEF))
 }
 
-/// Appends `s` as a JSON string literal, escaping exactly what serde_json escapes.
+/// Appends `s` as a JSON string literal, escaping what serde_json escapes and also U+FFFE and
+/// U+FFFF: SQS refuses a message containing either (its allowed characters are `#x9 | #xA |
+/// #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF`; JSON escapes every other one below
+/// #x20 already), and `\ufffe` decodes back to the same character.
 pub(crate) fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
@@ -216,6 +223,14 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
                 0x08 => Some("\\b"),
                 0x0c => Some("\\f"),
                 0..=0x1f => None,
+                0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => {
+                    out.push_str(s.get(start..i).unwrap_or(""));
+                    let last = bytes.get(i + 2).copied().unwrap_or(0);
+                    out.push_str(if last == 0xBE { "\\ufffe" } else { "\\uffff" });
+                    i += 3;
+                    start = i;
+                    continue;
+                }
                 _ => {
                     i += 1;
                     continue;
@@ -276,6 +291,53 @@ mod tests {
 
     fn at() -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(1_764_000_000).unwrap()
+    }
+
+    /// Every character class of a valid UTF-8 body, checked against SQS's documented set (not
+    /// the local emulator, which accepts more): the envelope carries only allowed characters
+    /// and decodes to the exact body.
+    #[test]
+    fn any_utf8_body_makes_an_envelope_sqs_accepts() {
+        let classes: &[(&str, Vec<char>)] = &[
+            ("C0 controls", (0u8..0x20).map(char::from).collect()),
+            ("DEL and C1", ('\u{7f}'..='\u{9f}').collect()),
+            (
+                "BMP below surrogates",
+                vec!['\u{20}', 'é', '漢', '\u{D7FF}'],
+            ),
+            (
+                "private use and specials",
+                vec!['\u{E000}', '\u{FEFF}', '\u{FFFD}'],
+            ),
+            ("noncharacters U+FFFE, U+FFFF", vec!['\u{FFFE}', '\u{FFFF}']),
+            ("astral", vec!['\u{10000}', '🎉', '\u{10FFFF}']),
+        ];
+        for (name, chars) in classes {
+            for c in chars {
+                for pad in 0..9 {
+                    let body = format!("{{\"t\":\"{}{c}{}\"}}", "a".repeat(pad), "z".repeat(9));
+                    let e = Envelope::new("s", "t", "i", at(), body.as_bytes(), BTreeMap::new());
+                    let json = e.to_json();
+                    assert!(
+                        json.chars().all(crate::queue::sqs_allows),
+                        "{name}: U+{:04X} reaches SQS raw",
+                        u32::from(*c)
+                    );
+                    let back = Envelope::from_json(&json).unwrap();
+                    assert_eq!(back.body_bytes().as_ref(), body.as_bytes(), "{name}");
+                }
+            }
+        }
+        // 0xEF starts other characters too: those stay as they are.
+        let e = Envelope::new(
+            "s",
+            "t",
+            "i",
+            at(),
+            "\u{FFFD}\u{F000}".as_bytes(),
+            BTreeMap::new(),
+        );
+        assert!(e.to_json().contains('\u{FFFD}') && e.to_json().contains('\u{F000}'));
     }
 
     #[test]

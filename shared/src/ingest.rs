@@ -234,11 +234,16 @@ impl<Q: EventQueue> Ingest<Q> {
             return Err(IngestError::EmptyBody);
         }
         let now = (self.clock)();
+        // Percent-decoded, as any URL component: `tok%2Dx` is the token `tok-x`. A token that
+        // does not decode to UTF-8 matches no secret.
+        let token = path_token
+            .or_else(|| query_token(req.query.as_deref()))
+            .map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy());
         let verified = source.verify(
             Unverified {
                 headers: &req.headers,
                 body: &req.body,
-                url_token: path_token.or_else(|| query_token(req.query.as_deref())),
+                url_token: token.as_deref(),
             },
             now.unix_timestamp(),
         )?;

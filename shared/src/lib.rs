@@ -22,6 +22,7 @@ pub mod payloads;
 pub mod processor;
 pub mod queue;
 pub mod replay;
+pub mod retry;
 pub mod samples;
 pub mod scheme;
 pub mod secret;

@@ -5,7 +5,29 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The namespace when `HOOKWELL_METRICS_NAMESPACE` is not set (the template sets
+/// `hookwell/<stack name>`, so two stacks in one account never share metrics or alarms).
 pub const NAMESPACE: &str = "hookwell";
+
+/// The metric namespace, read once.
+pub fn namespace() -> &'static str {
+    static NS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NS.get_or_init(|| {
+        std::env::var("HOOKWELL_METRICS_NAMESPACE")
+            .ok()
+            .filter(|n| valid_namespace(n))
+            .unwrap_or_else(|| NAMESPACE.to_owned())
+    })
+}
+
+/// CloudWatch's rule for namespaces: 1-255 of letters, digits and `.-_/#:`, not starting
+/// with `AWS/`.
+fn valid_namespace(n: &str) -> bool {
+    (1..=255).contains(&n.len())
+        && !n.starts_with("AWS/")
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_/#: ".contains(c))
+}
 
 /// Where EMF lines go: stdout in Lambda (CloudWatch Logs picks them up), a buffer in tests.
 pub type MetricsSink = Arc<dyn Fn(&str) + Send + Sync>;
@@ -41,7 +63,7 @@ pub fn emf_line(
         json!({
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
+                "Namespace": namespace(),
                 "Dimensions": [["Function"], keys],
                 "Metrics": metrics,
             }]
@@ -199,4 +221,21 @@ pub fn validate_emf(line: &str) -> Result<Value, String> {
         }
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_follow_cloudwatch_rules() {
+        for ok in ["hookwell", "hookwell/prod-webhooks", "a.b_c-d#e:f"] {
+            assert!(valid_namespace(ok), "{ok}");
+        }
+        for bad in ["", "AWS/Lambda", "héllo", &"x".repeat(256)] {
+            assert!(!valid_namespace(bad), "{bad}");
+        }
+        // Unset in unit tests: the default.
+        assert_eq!(namespace(), NAMESPACE);
+    }
 }

@@ -6,17 +6,26 @@
 //! |---|---|---|---|
 //! | handlers succeeded | COMPLETED | deleted | success |
 //! | duplicate of a COMPLETED event | unchanged | deleted | success |
-//! | claim held by a live attempt | unchanged | retried after the lease | failure |
-//! | retryable error or panic | FAILED (retryable), attempts, last_error | retried with backoff | failure |
+//! | claim held by a live attempt | unchanged | looked at again with backoff, at the latest just after the lease | failure |
+//! | retryable error or panic, schedule not exhausted | FAILED (retryable), attempts, last_error, next_attempt_at | retried at the schedule's next step | failure |
+//! | retryable error on the schedule's last attempt | FAILED (exhausted) | sent to the DLQ with its reason | success |
 //! | permanent error | FAILED (permanent) | sent to the DLQ with its reason | success |
+//! | received before its next attempt is due | unchanged | waits for it | failure |
 //! | not an envelope | `_undecodable#<message id>` FAILED | sent to the DLQ | success |
 //! | table unreachable | unchanged | retried with backoff | failure |
+//! | handlers succeeded, COMPLETED write failed 3 times | IN_PROGRESS | retried just after the lease | failure |
+//!
+//! The retry schedule ([`crate::retry`]) counts attempts, not SQS receives, so the queue's
+//! `maxReceiveCount` is only a backstop for messages that crash the function itself.
 
 use crate::envelope::Envelope;
 use crate::handler::{Event, HandlerError, Router};
 use crate::metrics::{emf_line, now_ms, stdout_sink, MetricsSink};
 use crate::queue::{DeadLetterQueue, InboundMessage, RetryScheduler};
-use crate::store::{ClaimOutcome, ClaimRequest, EventStore, StoreError, DEFAULT_RETENTION};
+use crate::retry::{RetrySchedule, MAX_VISIBILITY};
+use crate::store::{
+    Claim, ClaimOutcome, ClaimRequest, EventStore, Failure, StoreError, DEFAULT_RETENTION,
+};
 use futures::{FutureExt, StreamExt};
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -34,7 +43,10 @@ pub struct ProcessorConfig {
     pub retention: Duration,
     /// Records of one batch handled at once.
     pub concurrency: usize,
-    /// First retry delay; doubles per attempt up to `backoff_max`, with jitter.
+    /// Waits between attempts after retryable handler failures; exhausted -> the DLQ.
+    pub schedule: RetrySchedule,
+    /// When the table or the DLQ is unreachable (no attempt was made): first wait, doubling
+    /// per receive up to `backoff_max`, with jitter.
     pub backoff_base: Duration,
     pub backoff_max: Duration,
 }
@@ -45,6 +57,7 @@ impl Default for ProcessorConfig {
             lease: Duration::from_secs(60),
             retention: DEFAULT_RETENTION,
             concurrency: 10,
+            schedule: RetrySchedule::default(),
             backoff_base: Duration::from_secs(5),
             backoff_max: Duration::from_secs(900),
         }
@@ -53,7 +66,9 @@ impl Default for ProcessorConfig {
 
 impl ProcessorConfig {
     /// Overrides from `HOOKWELL_LEASE_SECS`, `HOOKWELL_RETENTION_HOURS`,
-    /// `HOOKWELL_CONCURRENCY`, `HOOKWELL_BACKOFF_BASE_SECS`, `HOOKWELL_BACKOFF_MAX_SECS`.
+    /// `HOOKWELL_CONCURRENCY`, `HOOKWELL_RETRY_SCHEDULE` (`5s,5m,30m,...`),
+    /// `HOOKWELL_RETRY_SCALE` (a factor in (0, 1] for time-compressed drills),
+    /// `HOOKWELL_BACKOFF_BASE_SECS`, `HOOKWELL_BACKOFF_MAX_SECS`.
     pub fn from_env() -> Result<Self, String> {
         let mut c = Self::default();
         let num = |k: &str| -> Result<Option<u64>, String> {
@@ -78,6 +93,18 @@ impl ProcessorConfig {
         }
         if let Some(v) = num("HOOKWELL_CONCURRENCY")? {
             c.concurrency = usize::try_from(v.clamp(1, 100)).unwrap_or(10);
+        }
+        if let Ok(v) = std::env::var("HOOKWELL_RETRY_SCHEDULE") {
+            c.schedule =
+                RetrySchedule::parse(&v).map_err(|e| format!("HOOKWELL_RETRY_SCHEDULE: {e}"))?;
+        }
+        if let Ok(v) = std::env::var("HOOKWELL_RETRY_SCALE") {
+            let f: f64 = v
+                .parse()
+                .ok()
+                .filter(|f: &f64| *f > 0.0 && *f <= 1.0)
+                .ok_or("HOOKWELL_RETRY_SCALE must be a number in (0, 1]")?;
+            c.schedule = c.schedule.scaled(f);
         }
         if let Some(v) = num("HOOKWELL_BACKOFF_BASE_SECS")? {
             c.backoff_base = Duration::from_secs(v);
@@ -320,13 +347,20 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             }
             Ok(ClaimOutcome::Held { lease_until }) => {
                 // Usually the owner finishes in milliseconds (a duplicate in the same batch):
-                // look again soon, but never later than its lease, after which a crashed
-                // owner's claim is taken over.
-                let remaining = Duration::try_from((lease_until - now).max(time::Duration::ZERO))
-                    .unwrap_or_default();
-                let wait = self.cfg.backoff(m.receive_count).min(remaining)
-                    + Duration::from_millis(fastrand::u64(200..1000));
+                // look again soon, backing off, and at the latest just past the lease (whole
+                // seconds), when a crashed owner's claim is taken over. Never a step of the
+                // schedule: held receives cost no attempt.
+                let wait = self
+                    .cfg
+                    .backoff(m.receive_count)
+                    .min(past(lease_until, now));
                 info!(retry_in_s = wait.as_secs(), "claim held by another attempt");
+                self.postpone(m, wait).await;
+                return (Outcome::Held, None);
+            }
+            Ok(ClaimOutcome::NotYet { next_attempt_at }) => {
+                let wait = past(next_attempt_at, now).min(MAX_VISIBILITY);
+                info!(retry_in_s = wait.as_secs(), "next attempt not due yet");
                 self.postpone(m, wait).await;
                 return (Outcome::Held, None);
             }
@@ -343,7 +377,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
         let took = started.elapsed();
 
         match result {
-            Ok(n) => match self.store.complete(&claim, took).await {
+            Ok(n) => match self.complete(&claim, took).await {
                 Ok(()) => {
                     info!(
                         handlers = n,
@@ -358,35 +392,82 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
                     (Outcome::Duplicate, Some(took))
                 }
                 Err(e) => {
-                    warn!(error = %e, "handlers ran but completion was not recorded; will retry");
-                    self.postpone(m, self.cfg.backoff(m.receive_count)).await;
+                    // The claim stays IN_PROGRESS; the next receive, just after the lease,
+                    // takes it over and runs the handlers again (they tolerate a repeat).
+                    warn!(error = %e, "handlers ran but completion was not recorded; will retry after the lease");
+                    self.postpone(m, past(claim.lease_until, OffsetDateTime::now_utc()))
+                        .await;
                     (Outcome::Unavailable(e.to_string()), Some(took))
                 }
             },
             Err(HandlerError::Retryable(reason)) => {
-                let attempt = claim.attempts.max(m.receive_count);
-                let delay = self.cfg.backoff(attempt);
+                let attempt = claim.attempts;
+                let Some(step) = self.cfg.schedule.delay_after(attempt) else {
+                    let reason = format!("retries exhausted after {attempt} attempts: {reason}");
+                    warn!(%reason, "retry schedule exhausted; sending to the dead-letter queue");
+                    return (
+                        self.dead_letter(m, &claim, &reason, Failure::Exhausted)
+                            .await,
+                        Some(took),
+                    );
+                };
+                let delay = RetrySchedule::jittered(step);
+                let next = OffsetDateTime::now_utc() + delay;
                 warn!(%reason, attempt, delay_s = delay.as_secs(), "retryable failure");
-                if let Err(e) = self.store.release(&claim, &reason).await {
+                if let Err(e) = self.store.release(&claim, &reason, next).await {
                     warn!(error = %e, "could not release the claim; it frees itself after the lease");
                 }
-                self.postpone(m, delay).await;
+                self.postpone(m, delay.min(MAX_VISIBILITY)).await;
                 (Outcome::Retrying(reason), Some(took))
             }
             Err(HandlerError::Permanent(reason)) => {
                 warn!(%reason, "permanent failure; sending to the dead-letter queue");
-                if let Err(e) = self.dlq.dead_letter(m, &reason).await {
-                    error!(error = %e, "dead-letter queue unreachable; will retry");
-                    let _ = self.store.release(&claim, &reason).await;
-                    self.postpone(m, self.cfg.backoff(m.receive_count)).await;
-                    return (Outcome::Unavailable(e.to_string()), Some(took));
-                }
-                if let Err(e) = self.store.fail(&claim, &reason).await {
-                    warn!(error = %e, "could not record the failure; the DLQ has the message");
-                }
-                (Outcome::DeadLettered(reason), Some(took))
+                (
+                    self.dead_letter(m, &claim, &reason, Failure::Permanent)
+                        .await,
+                    Some(took),
+                )
             }
         }
+    }
+
+    /// The COMPLETED write, retried briefly in place: a table hiccup right after the handlers
+    /// ran should not cost a second run of them.
+    async fn complete(&self, claim: &Claim, took: Duration) -> Result<(), StoreError> {
+        let mut waits = [100u64, 500, 2000].into_iter();
+        loop {
+            match self.store.complete(claim, took).await {
+                Err(StoreError::Unavailable(e)) => match waits.next() {
+                    Some(ms) => {
+                        warn!(error = %e, retry_in_ms = ms, "COMPLETED write failed; retrying");
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                    }
+                    None => return Err(StoreError::Unavailable(e)),
+                },
+                other => return other,
+            }
+        }
+    }
+
+    async fn dead_letter(
+        &self,
+        m: &InboundMessage,
+        claim: &Claim,
+        reason: &str,
+        why: Failure,
+    ) -> Outcome {
+        if let Err(e) = self.dlq.dead_letter(m, reason).await {
+            error!(error = %e, "dead-letter queue unreachable; will retry");
+            // Claimable again at once: the next receive makes one more attempt.
+            let now = OffsetDateTime::now_utc();
+            let _ = self.store.release(claim, reason, now).await;
+            self.postpone(m, self.cfg.backoff(m.receive_count)).await;
+            return Outcome::Unavailable(e.to_string());
+        }
+        if let Err(e) = self.store.fail(claim, reason, why).await {
+            warn!(error = %e, "could not record the failure; the DLQ has the message");
+        }
+        Outcome::DeadLettered(reason.to_owned())
     }
 
     /// Runs the routed handlers in order; a panic is a retryable failure.
@@ -416,6 +497,15 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
         }
         Ok(handlers.len())
     }
+}
+
+/// Whole seconds until just after `t` (at least 1 s): lease and due times are stored in whole
+/// seconds and compared with `<`, so landing exactly on `t` would still find it in force.
+fn past(t: OffsetDateTime, now: OffsetDateTime) -> Duration {
+    let remaining = (t - now).max(time::Duration::ZERO);
+    let secs = u64::try_from(remaining.whole_seconds()).unwrap_or(0)
+        + u64::from(remaining.subsec_nanoseconds() > 0);
+    Duration::from_secs(secs + 1)
 }
 
 fn processor_emf(source: &str, c: &SourceCounts) -> String {

@@ -50,7 +50,24 @@ pub async fn warm_queue(client: &aws_sdk_sqs::Client, queue_url: &str) -> Result
         .map_err(|e| QueueError(crate::aws::describe(&e)))
 }
 
+/// Whether SQS accepts `c` in a message body or string attribute: `#x9 | #xA | #xD |
+/// #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF` (Rust chars are never surrogates).
+pub fn sqs_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// A string attribute value; characters SQS refuses become U+FFFD, so a provider's event
+/// type or a downstream's error text can never make a send fail.
 pub(crate) fn string_attribute(value: &str) -> Result<MessageAttributeValue, QueueError> {
+    let value: std::borrow::Cow<'_, str> = if value.chars().all(sqs_allows) {
+        value.into()
+    } else {
+        value
+            .chars()
+            .map(|c| if sqs_allows(c) { c } else { '\u{FFFD}' })
+            .collect::<String>()
+            .into()
+    };
     MessageAttributeValue::builder()
         .data_type("String")
         .string_value(value)
@@ -229,4 +246,24 @@ pub fn string_attributes(
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_never_carry_characters_sqs_refuses() {
+        let v = string_attribute("type\u{0}\u{b}\u{FFFE}\u{FFFF}\u{1F}ok\té\u{10FFFF}").unwrap();
+        let got = v.string_value().unwrap();
+        assert!(got.chars().all(sqs_allows), "{got:?}");
+        assert_eq!(
+            got,
+            "type\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}ok\té\u{10FFFF}"
+        );
+        assert_eq!(
+            string_attribute("plain").unwrap().string_value(),
+            Some("plain")
+        );
+    }
 }

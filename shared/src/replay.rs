@@ -3,6 +3,10 @@
 //! in at least one queue (a copy in both is harmless: the processor deduplicates). Messages
 //! that do not match are released back to the DLQ when the scan ends, not hidden for a whole
 //! visibility timeout.
+//!
+//! One run sends each event at most once, keyed on the event (`source#event_id`), not on the
+//! SQS message: an event that fails again while the run goes on is dead-lettered anew as a
+//! different message, and is left in the DLQ for the next run instead of looping.
 
 use crate::envelope::Envelope;
 use crate::queue::{string_attribute, ATTR_FAILED_AT, ATTR_FAILURE_REASON};
@@ -133,6 +137,9 @@ pub struct ReplayReport {
     pub moved: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// DLQ copies of events this run had replayed already (they failed again): left in the
+    /// DLQ for a later run.
+    pub replayed_already: usize,
     /// What matched (and moved, or would move in a dry run).
     pub matched: Vec<DeadLetter>,
     pub dry_run: bool,
@@ -143,7 +150,7 @@ pub struct ReplayReport {
 pub struct ReplayError(pub String);
 
 /// Moves matching messages from `dlq_url` to `queue_url`. `progress` is called after each
-/// message with the running report.
+/// batch received from the DLQ with the running report.
 pub async fn replay(
     sqs: &aws_sdk_sqs::Client,
     dlq_url: &str,
@@ -158,6 +165,8 @@ pub async fn replay(
     };
     let started = Instant::now();
     let mut seen: HashSet<String> = HashSet::new();
+    // Events sent in this run, by `source#event_id` (the message id for an undecodable one).
+    let mut sent_events: HashSet<String> = HashSet::new();
     let mut held: Vec<(String, String)> = Vec::new(); // (id, receipt) to release at the end
     let mut sends = 0usize;
     let mut empty_rounds = 0;
@@ -202,13 +211,21 @@ pub async fn replay(
             if !wanted {
                 report.skipped += 1;
                 held.push((id, handle));
-                progress(&report);
+                continue;
+            }
+            let event_key = match (&d.source, &d.event_id) {
+                (Some(s), Some(e)) => format!("{s}#{e}"),
+                _ => format!("_message#{id}"),
+            };
+            if sent_events.contains(&event_key) {
+                report.replayed_already += 1;
+                held.push((id, handle));
                 continue;
             }
             report.matched.push(d);
             if opts.dry_run {
+                sent_events.insert(event_key);
                 held.push((id, handle));
-                progress(&report);
                 continue;
             }
             if let Some(r) = opts.rate.filter(|r| *r > 0.0) {
@@ -218,6 +235,7 @@ pub async fn replay(
             sends += 1;
             match copy_to(sqs, queue_url, m).await {
                 Ok(()) => {
+                    sent_events.insert(event_key);
                     if opts.crash_after_sends.is_some_and(|c| sends >= c) {
                         return Err(ReplayError("simulated crash after send".into()));
                     }
@@ -243,8 +261,8 @@ pub async fn replay(
                     held.push((id, handle));
                 }
             }
-            progress(&report);
         }
+        progress(&report);
     }
     release(sqs, dlq_url, held).await;
     Ok(report)

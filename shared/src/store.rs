@@ -17,9 +17,11 @@ pub const STATUS_IN_PROGRESS: &str = "IN_PROGRESS";
 pub const STATUS_COMPLETED: &str = "COMPLETED";
 pub const STATUS_FAILED: &str = "FAILED";
 
-/// How long completed records are kept (and so how long a provider retry is recognised).
-/// The longest seed retry span is the group manager's 1 + 5 + 30 min; a week is ample margin.
-pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long records are kept (and so how long a provider retry or a replay is recognised):
+/// 16 days, longer than anything that can still be replayed. A message lives at most 14 days
+/// in the queue or the dead-letter queue (SQS's maximum), and the record's expiry is renewed
+/// when the event completes or is dead-lettered, so a replay never finds its record gone.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(16 * 24 * 3600);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRequest {
@@ -47,6 +49,8 @@ pub struct Claim {
     /// Attempts so far, this one included.
     pub attempts: u32,
     pub retention: Duration,
+    /// Until when the claim is exclusive (whole seconds, as stored).
+    pub lease_until: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +62,29 @@ pub enum ClaimOutcome {
     Held {
         lease_until: OffsetDateTime,
     },
+    /// The event failed and its next attempt is due at this time (a retry step longer than
+    /// SQS's 12-hour visibility ceiling is served in parts).
+    NotYet {
+        next_attempt_at: OffsetDateTime,
+    },
+}
+
+/// Why an event went to the dead-letter queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// A handler said it will never succeed.
+    Permanent,
+    /// The retry schedule ran out.
+    Exhausted,
+}
+
+impl Failure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Permanent => "permanent",
+            Self::Exhausted => "exhausted",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,16 +110,25 @@ pub struct EventRecord {
     pub duration_ms: Option<u64>,
     pub last_error: Option<String>,
     pub failure: Option<String>,
+    /// When a retryable failure's next attempt is due.
+    pub next_attempt_at: Option<String>,
 }
 
 #[async_trait]
 pub trait EventStore: Send + Sync {
     async fn claim(&self, req: &ClaimRequest) -> Result<ClaimOutcome, StoreError>;
     async fn complete(&self, claim: &Claim, duration: Duration) -> Result<(), StoreError>;
-    /// A retryable failure: the record becomes FAILED (reclaimable) with the error.
-    async fn release(&self, claim: &Claim, error: &str) -> Result<(), StoreError>;
-    /// A permanent failure: FAILED, and the message went to the dead-letter queue.
-    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), StoreError>;
+    /// A retryable failure: the record becomes FAILED with the error, claimable again from
+    /// `next_attempt_at` on.
+    async fn release(
+        &self,
+        claim: &Claim,
+        error: &str,
+        next_attempt_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// The event went to the dead-letter queue: FAILED with the reason, kept for the
+    /// retention from now (so it outlives its DLQ copy), claimable by a replay at once.
+    async fn fail(&self, claim: &Claim, error: &str, why: Failure) -> Result<(), StoreError>;
     /// Records a message that is not an envelope (it has no event key), so it shows in the
     /// history next to real events.
     async fn record_undecodable(
@@ -188,6 +224,9 @@ impl EventRecord {
             duration_ms: get_n(item, "duration_ms").and_then(|d| u64::try_from(d).ok()),
             last_error: get_s(item, "last_error").map(str::to_owned),
             failure: get_s(item, "failure").map(str::to_owned),
+            next_attempt_at: get_n(item, "next_attempt_at")
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+                .map(rfc3339),
         })
     }
 }
@@ -215,7 +254,9 @@ impl EventStore for DynamoDbEventStore {
                  ADD attempts :one",
             )
             .condition_expression(
-                "attribute_not_exists(pk) OR expires_at < :now OR #status = :failed \
+                "attribute_not_exists(pk) OR expires_at < :now \
+                 OR (#status = :failed AND (attribute_not_exists(next_attempt_at) \
+                     OR next_attempt_at <= :now)) \
                  OR (#status = :inprog AND lease_until < :now)",
             )
             .expression_attribute_names("#status", "status")
@@ -248,6 +289,8 @@ impl EventStore for DynamoDbEventStore {
                     token: tok,
                     attempts,
                     retention: req.retention,
+                    lease_until: OffsetDateTime::from_unix_timestamp(unix(lease_until))
+                        .unwrap_or(lease_until),
                 }))
             }
             Err(e) => {
@@ -259,15 +302,18 @@ impl EventStore for DynamoDbEventStore {
                     aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item(),
                     _ => None,
                 };
+                let at = |k: &str| {
+                    old.and_then(|i| get_n(i, k))
+                        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+                };
                 Ok(match old.and_then(|i| get_s(i, "status")) {
                     Some(STATUS_COMPLETED) => ClaimOutcome::AlreadyCompleted,
-                    _ => {
-                        let until = old
-                            .and_then(|i| get_n(i, "lease_until"))
-                            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
-                            .unwrap_or(lease_until);
-                        ClaimOutcome::Held { lease_until: until }
-                    }
+                    Some(STATUS_FAILED) => ClaimOutcome::NotYet {
+                        next_attempt_at: at("next_attempt_at").unwrap_or(now),
+                    },
+                    _ => ClaimOutcome::Held {
+                        lease_until: at("lease_until").unwrap_or(lease_until),
+                    },
                 })
             }
         }
@@ -278,7 +324,7 @@ impl EventStore for DynamoDbEventStore {
         self.finish(
             claim,
             "SET #status = :done, completed_at = :nowiso, duration_ms = :dur, expires_at = :exp \
-             REMOVE lease_until, claim_token, last_error, failure",
+             REMOVE lease_until, claim_token, last_error, failure, next_attempt_at",
             vec![
                 (":done", s(STATUS_COMPLETED)),
                 (":nowiso", s(rfc3339(now))),
@@ -289,31 +335,39 @@ impl EventStore for DynamoDbEventStore {
         .await
     }
 
-    async fn release(&self, claim: &Claim, error: &str) -> Result<(), StoreError> {
+    async fn release(
+        &self,
+        claim: &Claim,
+        error: &str,
+        next_attempt_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         self.finish(
             claim,
-            "SET #status = :failed, last_error = :err, failure = :kind \
+            "SET #status = :failed, last_error = :err, failure = :kind, next_attempt_at = :next \
              REMOVE lease_until, claim_token",
             vec![
                 (":failed", s(STATUS_FAILED)),
                 (":err", s(bounded(error))),
                 (":kind", s("retryable")),
+                (":next", n(unix(next_attempt_at))),
             ],
         )
         .await
     }
 
-    async fn fail(&self, claim: &Claim, error: &str) -> Result<(), StoreError> {
+    async fn fail(&self, claim: &Claim, error: &str, why: Failure) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
         self.finish(
             claim,
-            "SET #status = :failed, last_error = :err, failure = :kind, failed_at = :nowiso \
-             REMOVE lease_until, claim_token",
+            "SET #status = :failed, last_error = :err, failure = :kind, failed_at = :nowiso, \
+             expires_at = :exp \
+             REMOVE lease_until, claim_token, next_attempt_at",
             vec![
                 (":failed", s(STATUS_FAILED)),
                 (":err", s(bounded(error))),
-                (":kind", s("permanent")),
+                (":kind", s(why.as_str())),
                 (":nowiso", s(rfc3339(now))),
+                (":exp", n(unix(now) + secs(claim.retention))),
             ],
         )
         .await

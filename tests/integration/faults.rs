@@ -4,6 +4,11 @@
 //! functions wire up, with the real SDK against moto; faults come from a loopback proxy that
 //! can be cut ([`FaultProxy`]) and from SIGKILL. The handler is the built-in `forward` route,
 //! its effect counted at `hookwell sink`.
+//!
+//! Settings are the deployed ones, read from `template.yaml`: the queue's visibility timeout
+//! and maxReceiveCount, the processor's lease and retry schedule. Only the schedule's time is
+//! compressed ([`SCALE`]: an hour of it passes in 30 s), and the SIGKILL test shortens the
+//! lease, the one wait it has to sit out.
 
 use crate::processor::{processor, run_until_idle};
 use hookwell::processor::Outcome;
@@ -18,11 +23,32 @@ use std::time::Duration;
 
 const SOURCES: [&str; 3] = ["groupgm", "sendbird", "github"];
 
-fn quick_retries() -> ProcessorConfig {
+/// The retry schedule runs this much faster than deployed: one hour in 30 s.
+const SCALE: f64 = 1.0 / 120.0;
+
+fn deployed() -> hookwell_cli::stack::Stack {
+    hookwell_cli::stack::Stack::from_template(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+        "hookwell-faults",
+    )
+    .unwrap()
+}
+
+/// Queue and DLQ as deployed (visibility timeout, maxReceiveCount).
+async fn production_pipeline() -> Pipeline {
+    let s = deployed();
+    pipeline_with(s.queue_visibility_timeout_secs, s.max_receive_count).await
+}
+
+/// The processor as deployed, its retry schedule scaled by [`SCALE`].
+fn production_config() -> ProcessorConfig {
+    let s = deployed();
     ProcessorConfig {
-        lease: Duration::from_secs(30),
-        backoff_base: Duration::from_secs(1),
-        backoff_max: Duration::from_secs(2),
+        lease: Duration::from_secs(s.lease_secs.into()),
+        retention: Duration::from_secs(u64::from(s.retention_hours) * 3600),
+        schedule: hookwell::retry::RetrySchedule::parse(&s.retry_schedule)
+            .unwrap()
+            .scaled(SCALE),
         ..ProcessorConfig::default()
     }
 }
@@ -97,7 +123,7 @@ async fn queue_depth(p: &Pipeline) -> (u64, u64) {
 
 #[tokio::test]
 async fn queue_unreachable_while_deliveries_arrive_is_503_and_nothing_is_lost() {
-    let p = pipeline(5).await;
+    let p = production_pipeline().await;
     let proxy = FaultProxy::start().await;
     let (sqs_via_proxy, _) = proxy.clients().await;
     let ingest = ingest(sqs_via_proxy, &p.queue_url);
@@ -124,7 +150,7 @@ async fn queue_unreachable_while_deliveries_arrive_is_503_and_nothing_is_lost() 
     assert_eq!(queue_depth(&p).await, (30, 0));
 
     let sink = start_sink().await;
-    let proc = processor(&p, forward_router(&sink), quick_retries());
+    let proc = processor(&p, forward_router(&sink), production_config());
     process_until(&p, &proc, &sink, 30).await;
     for (_, _, id) in before.iter().chain(&after).chain(&retried) {
         assert_eq!(sink.count(id), 1, "event {id} handled once");
@@ -135,7 +161,7 @@ async fn queue_unreachable_while_deliveries_arrive_is_503_and_nothing_is_lost() 
 
 #[tokio::test]
 async fn table_unreachable_while_processing_is_retried_then_processed_once() {
-    let p = pipeline(10).await;
+    let p = production_pipeline().await;
     let proxy = FaultProxy::start().await;
     let (_, ddb_via_proxy) = proxy.clients().await;
     let sink = start_sink().await;
@@ -144,7 +170,7 @@ async fn table_unreachable_while_processing_is_retried_then_processed_once() {
         SqsDeadLetterQueue::new(p.sqs.clone(), &p.dlq_url),
         SqsRetryScheduler::new(p.sqs.clone(), &p.queue_url),
         forward_router(&sink),
-        quick_retries(),
+        production_config(),
     )
     .with_metrics_sink(Arc::new(|_: &str| {}));
     let ingest = ingest(p.sqs.clone(), &p.queue_url);
@@ -184,7 +210,7 @@ async fn table_unreachable_while_processing_is_retried_then_processed_once() {
 
 #[tokio::test]
 async fn handler_failing_three_times_then_succeeding_runs_to_completion_once() {
-    let p = pipeline(5).await;
+    let p = production_pipeline().await;
     let attempts = Arc::new(AtomicUsize::new(0));
     let a = attempts.clone();
     let sink = hookwell_cli::sink::Sink::start(
@@ -201,11 +227,11 @@ async fn handler_failing_three_times_then_succeeding_runs_to_completion_once() {
     .await
     .unwrap();
     let status = sink.status.clone();
-    let proc = processor(&p, forward_router(&sink), quick_retries());
+    let proc = processor(&p, forward_router(&sink), production_config());
     let ingest = ingest(p.sqs.clone(), &p.queue_url);
     let delivered = deliver(&ingest, 200..201).await;
     let (_, source, id) = &delivered[0];
-    for _ in 0..80 {
+    for _ in 0..240 {
         if attempts.load(Ordering::SeqCst) >= 3 {
             status.store(200, Ordering::SeqCst);
         }
@@ -228,7 +254,7 @@ async fn handler_failing_three_times_then_succeeding_runs_to_completion_once() {
 
 #[tokio::test]
 async fn hundred_concurrent_deliveries_of_one_event_have_one_effect() {
-    let p = pipeline(50).await;
+    let p = production_pipeline().await;
     let sink = start_sink().await;
     let ingest = ingest(p.sqs.clone(), &p.queue_url);
     // One provider event delivered 100 times at once (same bytes, same signature).
@@ -240,7 +266,7 @@ async fn hundred_concurrent_deliveries_of_one_event_have_one_effect() {
 
     // Four processors at once, as Lambda scales out over the batches.
     let workers = (0..4).map(|_| {
-        let proc = processor(&p, forward_router(&sink), quick_retries());
+        let proc = processor(&p, forward_router(&sink), production_config());
         let p = &p;
         async move {
             let mut outcomes = Vec::new();
@@ -284,10 +310,10 @@ async fn hundred_concurrent_deliveries_of_one_event_have_one_effect() {
 
 #[tokio::test]
 async fn processor_killed_mid_batch_is_reprocessed_after_the_lease() {
-    // Messages come back 3 s after a receive; claims lapse after 3 s. A message whose claim is
-    // still held is received again (Held, backoff) until the lease lapses: a generous receive
-    // count keeps a slow machine from redriving it to the DLQ meanwhile.
-    let p = pipeline_with(3, 50).await;
+    // Messages come back 3 s after a receive; claims lapse after 3 s (deployed: 180 s and
+    // 60 s, the waits this test would otherwise sit out). maxReceiveCount as deployed: a held
+    // claim is looked at again at most until just past the lease.
+    let p = pipeline_with(3, deployed().max_receive_count).await;
     let in_flight = Arc::new(AtomicUsize::new(0));
     let f = in_flight.clone();
     let sink = hookwell_cli::sink::Sink::start(
@@ -343,7 +369,7 @@ async fn processor_killed_mid_batch_is_reprocessed_after_the_lease() {
         forward_router(&sink),
         ProcessorConfig {
             lease: Duration::from_secs(3),
-            ..quick_retries()
+            ..production_config()
         },
     );
     let mut completed = 0;
@@ -367,4 +393,150 @@ async fn processor_killed_mid_batch_is_reprocessed_after_the_lease() {
     assert_eq!(sink.distinct(), 5);
     assert_eq!(queue_depth(&p).await, (0, 0));
     assert!(p.dlq_messages().await.is_empty());
+}
+
+/// A downstream outage of an hour (30 s at [`SCALE`]): every event fails, waits the
+/// schedule's steps, and completes once after the recovery; nothing reaches the DLQ.
+#[tokio::test]
+async fn an_hour_long_downstream_outage_heals_by_itself() {
+    let p = production_pipeline().await;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let a = attempts.clone();
+    let sink = hookwell_cli::sink::Sink::start(
+        "127.0.0.1:0",
+        "/hooks",
+        Some(SINK_SECRET.to_owned()),
+        503,
+        move |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+        },
+    )
+    .await
+    .unwrap();
+    let proc = processor(&p, forward_router(&sink), production_config());
+    let ingest = ingest(p.sqs.clone(), &p.queue_url);
+    let delivered = deliver(&ingest, 500..505).await;
+    let outage = Duration::from_secs_f64(3600.0 * SCALE);
+    let started = std::time::Instant::now();
+    let mut recovered = false;
+    // Bounded: the schedule's fifth attempt lands 62-78 s in at this scale.
+    while started.elapsed() < Duration::from_secs(150) {
+        if !recovered && started.elapsed() >= outage {
+            sink.status.store(200, Ordering::SeqCst);
+            recovered = true;
+        }
+        run_until_idle(&p, &proc, 5).await;
+        if sink.distinct() == delivered.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(recovered);
+    for (_, source, id) in &delivered {
+        assert_eq!(
+            sink.count(id),
+            1,
+            "event {id} delivered once after the outage"
+        );
+        let rec = p.record(source, id).await.unwrap();
+        assert_eq!(rec.status, "COMPLETED");
+        assert!(
+            (4..=5).contains(&rec.attempts),
+            "the outage spanned four steps: {rec:?}"
+        );
+    }
+    assert!(
+        attempts.load(Ordering::SeqCst) >= 15,
+        "failed attempts reached the downstream"
+    );
+    eprintln!(
+        "outage drill at scale 1/{:.0}: {} events, {} downstream calls, all completed {:.1} s after the first delivery (outage {:.0} s)",
+        1.0 / SCALE,
+        delivered.len(),
+        attempts.load(Ordering::SeqCst),
+        started.elapsed().as_secs_f64(),
+        outage.as_secs_f64()
+    );
+    assert!(p.dlq_messages().await.is_empty(), "nothing dead-lettered");
+    assert_eq!(queue_depth(&p).await, (0, 0));
+}
+
+/// Delivers one event whose handler, on its first run, cuts the table right after its side
+/// effect (so the COMPLETED write fails) and restores it `restore_after` later; processes
+/// until the event completes (bounded). Returns the pipeline, the handler's run count and the
+/// event's source and id.
+async fn cut_table_after_handlers(
+    restore_after: Duration,
+) -> (Pipeline, Arc<AtomicUsize>, String, String) {
+    let p = production_pipeline().await;
+    let proxy = FaultProxy::start().await;
+    let (_, ddb_via_proxy) = proxy.clients().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (r, cut) = (runs.clone(), proxy.clone());
+    let mut router = hookwell::Router::new();
+    router.fallback(move |_e: hookwell::Event| {
+        let (r, cut) = (r.clone(), cut.clone());
+        async move {
+            // The first run's side effect happens, then the table goes away before the
+            // COMPLETED write, and comes back `restore_after` later.
+            if r.fetch_add(1, Ordering::SeqCst) == 0 {
+                cut.set_down(true);
+                tokio::spawn(async move {
+                    tokio::time::sleep(restore_after).await;
+                    cut.set_down(false);
+                });
+            }
+            Ok(())
+        }
+    });
+    let proc = Processor::new(
+        DynamoDbEventStore::new(ddb_via_proxy, &p.table),
+        SqsDeadLetterQueue::new(p.sqs.clone(), &p.dlq_url),
+        SqsRetryScheduler::new(p.sqs.clone(), &p.queue_url),
+        router,
+        production_config(),
+    )
+    .with_metrics_sink(Arc::new(|_: &str| {}));
+    let ingest = ingest(p.sqs.clone(), &p.queue_url);
+    let (_, source, id) = deliver(&ingest, 600..601).await.remove(0);
+    let started = std::time::Instant::now();
+    // Bounded: the lease (60 s deployed) plus room.
+    while started.elapsed() < Duration::from_secs(120) {
+        let outcomes = run_until_idle(&p, &proc, 3).await;
+        if outcomes.contains(&Outcome::Completed) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    (p, runs, source.to_owned(), id)
+}
+
+/// The handlers ran and the COMPLETED write failed for a moment: retried in place, the
+/// handlers do not run again.
+#[tokio::test]
+async fn a_completed_write_failing_briefly_is_retried_in_place() {
+    let (p, runs, source, id) = cut_table_after_handlers(Duration::from_millis(800)).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "handlers ran once");
+    let rec = p.record(&source, &id).await.unwrap();
+    assert_eq!((rec.status.as_str(), rec.attempts), ("COMPLETED", 1));
+    assert!(p.dlq_messages().await.is_empty());
+    assert_eq!(queue_depth(&p).await, (0, 0));
+}
+
+/// The handlers ran and the table stayed away past the in-place retries: the claim is held
+/// until its lease, the message waits just past it (receives cost no step), the next attempt
+/// completes the event. Nothing reaches the DLQ.
+#[tokio::test]
+async fn a_completed_write_failing_for_longer_never_reaches_the_dlq() {
+    let (p, runs, source, id) = cut_table_after_handlers(Duration::from_secs(40)).await;
+    let rec = p.record(&source, &id).await.unwrap();
+    assert_eq!(rec.status, "COMPLETED");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "one more run after the lease (handlers tolerate a repeat)"
+    );
+    assert_eq!(rec.attempts, 2);
+    assert!(p.dlq_messages().await.is_empty());
+    assert_eq!(queue_depth(&p).await, (0, 0));
 }

@@ -500,7 +500,7 @@ async fn hostile_input_catalog() {
         (
             "URL token in the query",
             "POST",
-            "/webhooks/bubble-token?token=dev_bubble_url_token_5f2c9a".into(),
+            "/webhooks/bubble-token?token=dev_bubble_url_token_5f2c9a0b7d41e83c".into(),
             vec![],
             msg.clone(),
             200,

@@ -150,7 +150,7 @@ async fn url_token_source_for_unsigned_bubble() {
     let ok = lambda_event(
         "apigw-v2-request.json",
         "POST",
-        "/webhooks/bubble-token/dev_bubble_url_token_5f2c9a",
+        "/webhooks/bubble-token/dev_bubble_url_token_5f2c9a0b7d41e83c",
         &headers,
         &body,
     );
@@ -158,7 +158,7 @@ async fn url_token_source_for_unsigned_bubble() {
     let q = lambda_event(
         "apigw-v2-request.json",
         "POST",
-        "/webhooks/bubble-token?token=dev_bubble_url_token_5f2c9a",
+        "/webhooks/bubble-token?token=dev_bubble_url_token_5f2c9a0b7d41e83c",
         &headers,
         &body,
     );

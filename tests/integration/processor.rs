@@ -170,7 +170,7 @@ async fn expired_lease_is_taken_over_and_the_dead_owner_cannot_complete() {
         Err(StoreError::LostClaim(_))
     ));
     assert!(matches!(
-        store.release(&dead, "late").await,
+        store.release(&dead, "late", t0).await,
         Err(StoreError::LostClaim(_))
     ));
     assert_eq!(

@@ -429,6 +429,73 @@ async fn replayed_failed_event_runs_again_and_a_completed_one_is_skipped() {
     );
 }
 
+/// An event that still fails is dead-lettered again (a new message) while the replay runs:
+/// the run sends it once and leaves the new copy in the DLQ; it does not loop.
+#[tokio::test]
+async fn replay_of_an_event_that_still_fails_sends_it_once_per_run() {
+    let p = pipeline(5).await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let mut router = Router::new();
+    router.fallback(move |_e: Event| {
+        let r = r.clone();
+        async move {
+            r.fetch_add(1, Ordering::SeqCst);
+            Err(HandlerError::permanent("downstream answered 404"))
+        }
+    });
+    let proc = processor(&p, router);
+    dead_letter(
+        &p,
+        "groupgm",
+        "member.left",
+        "still-failing",
+        time::OffsetDateTime::now_utc(),
+        Some("downstream answered 404"),
+    )
+    .await;
+    // The processor runs alongside, as Lambda would, for a bounded time.
+    let worker = async {
+        for _ in 0..60 {
+            let batch = p.receive(10).await;
+            if !batch.is_empty() {
+                let res = proc.process_batch(batch.clone()).await;
+                p.ack(&batch, &res.failures).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let (filter, opts) = (
+        ReplayFilter::default(),
+        ReplayOptions {
+            deadline: Duration::from_secs(30),
+            ..Default::default()
+        },
+    );
+    let (report, ()) = tokio::join!(
+        replay(&p.sqs, &p.dlq_url, &p.queue_url, &filter, &opts, |_| {}),
+        worker
+    );
+    let report = report.unwrap();
+    assert_eq!(report.moved, 1, "sent once in this run: {report:?}");
+    assert_eq!(
+        report.replayed_already, 1,
+        "the new DLQ copy was seen and left"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "handled once");
+    let left = p.dlq_messages().await;
+    assert_eq!(
+        left.len(),
+        1,
+        "the new copy waits in the DLQ for the next run"
+    );
+    let rec = p.record("groupgm", "still-failing").await.unwrap();
+    assert_eq!(
+        (rec.status.as_str(), rec.failure.as_deref()),
+        ("FAILED", Some("permanent"))
+    );
+}
+
 #[tokio::test]
 async fn a_thousand_messages_at_a_set_rate_report_correct_counts() {
     let p = pipeline(5).await;

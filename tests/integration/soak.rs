@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const POISON: (&str, &str) = ("bubble", "GUILD_MEMBER_REMOVE");
+// Poison: the generic `acme` sample, routed to a path the downstream does not have.
+const POISON: (&str, &str) = ("acme", "order.shipped");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long: run with `make soak`"]

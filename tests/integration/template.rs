@@ -2,6 +2,7 @@
 //! least privilege, partial batch failures, timeouts, TTL and PITR, and no secrets.
 
 use serde_yaml::Value;
+use std::time::Duration;
 
 const TEMPLATE: &str = include_str!("../../template.yaml");
 
@@ -126,6 +127,76 @@ fn every_iam_statement_names_specific_resources() {
 }
 
 #[test]
+fn front_end_and_processor_concurrency_are_bounded() {
+    let t = template();
+    let ingest = &t["Resources"]["IngestFunction"]["Properties"];
+    let proc = &t["Resources"]["ProcessorFunction"]["Properties"];
+    let if_ref = |v: &Value, param: &str| match v {
+        Value::Tagged(tag) if tag.tag == "!If" => {
+            let arms = tag.value.as_sequence().unwrap();
+            assert_eq!(
+                arms[1],
+                serde_yaml::from_str::<Value>(&format!("!Ref {param}")).unwrap()
+            );
+        }
+        other => panic!("reserved concurrency should be conditional: {other:?}"),
+    };
+    if_ref(
+        &ingest["ReservedConcurrentExecutions"],
+        "IngestReservedConcurrency",
+    );
+    // The processor's reservation equals the ESM's MaximumConcurrency: never throttled.
+    if_ref(
+        &proc["ReservedConcurrentExecutions"],
+        "ProcessorMaxConcurrency",
+    );
+    assert_eq!(
+        proc["Events"]["Queue"]["Properties"]["ScalingConfig"]["MaximumConcurrency"],
+        serde_yaml::from_str::<Value>("!Ref ProcessorMaxConcurrency").unwrap()
+    );
+    assert!(number(&t, &t["Parameters"]["IngestReservedConcurrency"]["Default"]) > 0);
+    // Batches over 10 without a window cannot deploy: a rule refuses them up front.
+    let rule = &t["Rules"]["BatchesOverTenNeedAWindow"];
+    assert!(!rule["Assertions"].is_null());
+}
+
+/// Metrics and alarms are per stack: a staging stack never fires production's alarms.
+#[test]
+fn metrics_namespace_is_per_stack() {
+    let t = template();
+    let ns = serde_yaml::from_str::<Value>(r#"!Sub "hookwell/${AWS::StackName}""#).unwrap();
+    for f in ["IngestFunction", "ProcessorFunction"] {
+        assert_eq!(
+            t["Resources"][f]["Properties"]["Environment"]["Variables"]
+                ["HOOKWELL_METRICS_NAMESPACE"],
+            ns,
+            "{f}"
+        );
+    }
+    let text = TEMPLATE;
+    assert!(
+        !text.contains("Namespace: hookwell\n"),
+        "no alarm reads the shared namespace"
+    );
+    let mut custom = 0;
+    for (name, alarm) in of_type(&t, "AWS::CloudWatch::Alarm") {
+        let mut namespaces = vec![alarm["Properties"]["Namespace"].clone()];
+        if let Some(ms) = alarm["Properties"]["Metrics"].as_sequence() {
+            namespaces.extend(
+                ms.iter()
+                    .map(|m| m["MetricStat"]["Metric"]["Namespace"].clone()),
+            );
+        }
+        for n in namespaces.into_iter().filter(|n| !n.is_null()) {
+            let aws = n.as_str().is_some_and(|s| s.starts_with("AWS/"));
+            assert!(aws || n == ns, "{name}: {n:?}");
+            custom += usize::from(!aws);
+        }
+    }
+    assert!(custom >= 3, "the alarms on hookwell's own metrics");
+}
+
+#[test]
 fn processor_reports_batch_item_failures_within_sqs_limits() {
     let t = template();
     let f = &t["Resources"]["ProcessorFunction"]["Properties"];
@@ -173,14 +244,43 @@ fn timeouts_leases_and_retries_fit_together() {
     let env = &t["Resources"]["ProcessorFunction"]["Properties"]["Environment"]["Variables"];
     let lease = number(&t, &env["HOOKWELL_LEASE_SECS"]);
     assert!(lease > timeout, "a live attempt must never lose its claim");
+    // The processor follows the retry schedule and dead-letters an event itself when it runs
+    // out; maxReceiveCount is only the backstop, well above the schedule's attempts.
+    let schedule_text = env["HOOKWELL_RETRY_SCHEDULE"].clone();
+    let schedule_default = match &schedule_text {
+        Value::Tagged(tag) if tag.tag == "!Ref" => {
+            let p = tag.value.as_str().unwrap();
+            t["Parameters"][p]["Default"].as_str().unwrap().to_owned()
+        }
+        other => panic!("HOOKWELL_RETRY_SCHEDULE should be a parameter: {other:?}"),
+    };
+    let schedule = hookwell::retry::RetrySchedule::parse(&schedule_default).unwrap();
+    assert!(
+        schedule.span() >= Duration::from_secs(86_400),
+        "retries outlast a day-long outage"
+    );
     let mrc = number(&t, &q["RedrivePolicy"]["maxReceiveCount"]);
     assert!((1..=1000).contains(&mrc));
-    assert!(number(&t, &t["Parameters"]["RetentionHours"]["MinValue"]) >= 24);
+    assert!(
+        u64::from(schedule.attempts()) + 12 <= mrc,
+        "maxReceiveCount {mrc} leaves room for receives that are not attempts"
+    );
+    let min_mrc = number(&t, &t["Parameters"]["MaxReceiveCount"]["MinValue"]);
+    assert!(min_mrc >= u64::from(schedule.attempts()) + 12);
+    let queue_retention = number(&t, &q["MessageRetentionPeriod"]);
+    assert!(
+        Duration::from_secs(queue_retention) > schedule.span() + Duration::from_secs(86_400),
+        "a message outlives the whole schedule, with a day to spare"
+    );
     let dlq = &t["Resources"]["DeadLetterQueue"]["Properties"];
-    assert_eq!(
-        number(&t, &dlq["MessageRetentionPeriod"]),
-        1_209_600,
-        "14 days to replay"
+    let dlq_retention = number(&t, &dlq["MessageRetentionPeriod"]);
+    assert_eq!(dlq_retention, 1_209_600, "14 days to replay");
+    // Dedup records outlive anything that can still be replayed.
+    let min_hours = number(&t, &t["Parameters"]["RetentionHours"]["MinValue"]);
+    assert!(min_hours * 3600 > queue_retention.max(dlq_retention));
+    assert!(
+        Duration::from_secs(min_hours * 3600) >= hookwell::store::DEFAULT_RETENTION,
+        "the template never keeps records shorter than the code's default"
     );
     assert!(number(&t, &q["MaximumMessageSize"]) >= hookwell::config::SQS_MAX_MESSAGE_BYTES as u64);
     for qn in ["EventsQueue", "DeadLetterQueue"] {

@@ -28,7 +28,7 @@ impl EventQueue for Arc<FakeQueue> {
 const NOW: i64 = 1_764_000_000;
 const CONFIG: &str = r#"{"sources":{
   "bubble":{"scheme":"bubble","secrets":["bubble-dev-secret","bubble-old-secret"],"max_body_bytes":4096},
-  "bubble-token":{"scheme":"url_token","identity":"bubble","secrets":["tok_abc123"]},
+  "bubble-token":{"scheme":"url_token","identity":"bubble","secrets":["tok_abc123_0123456789abcdef0123456789"]},
   "slack":{"scheme":"slack","secrets":["slack-dev-secret"]},
   "line":{"scheme":"line","secrets":["line-dev-secret"]},
   "github":{"scheme":"github","secrets":["gh-dev-secret"]},
@@ -298,13 +298,25 @@ async fn queue_down_is_503_and_nothing_half_accepted() {
 async fn url_token_in_path_or_query() {
     let (ingest, q, _) = setup();
     for path in [
-        "/webhooks/bubble-token/tok_abc123",
-        "/webhooks/bubble-token?x=1&token=tok_abc123",
+        "/webhooks/bubble-token/tok_abc123_0123456789abcdef0123456789",
+        "/webhooks/bubble-token?x=1&token=tok_abc123_0123456789abcdef0123456789",
+        // Percent-encoded, as a client may send any URL component.
+        "/webhooks/bubble-token/tok%5Fabc123_0123456789abcdef0123456789",
+        "/webhooks/bubble-token?token=tok_abc123%5F0123456789abcdef0123456789",
     ] {
         let r = ingest.handle(req(Method::POST, path, &[], MSG)).await;
         assert_eq!(r.status(), 200, "{path}");
     }
-    assert_eq!(q.sent.lock().unwrap().len(), 2);
+    for wrong in [
+        "/webhooks/bubble-token/tok_abc123",
+        "/webhooks/bubble-token/tok%5Fabc123_0123456789abcdef012345678",
+        "/webhooks/bubble-token/%FF%FEtok_abc123_0123456789abcdef0123456789",
+        "/webhooks/bubble-token?token=",
+    ] {
+        let r = ingest.handle(req(Method::POST, wrong, &[], MSG)).await;
+        assert_eq!(r.status(), 401, "{wrong}");
+    }
+    assert_eq!(q.sent.lock().unwrap().len(), 4);
 }
 
 #[tokio::test]

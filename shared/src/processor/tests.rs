@@ -13,6 +13,12 @@ use std::sync::Mutex;
 struct MemStore {
     rows: Mutex<HashMap<String, (String, String, u32)>>, // status, token, attempts
     down: bool,
+    /// Due times of released events.
+    next: Mutex<HashMap<String, OffsetDateTime>>,
+    /// Fail this many COMPLETED writes (table unavailable) before letting them through.
+    complete_failures: AtomicUsize,
+    /// Failure kinds recorded by `fail`.
+    failures: Mutex<Vec<(String, crate::store::Failure)>>,
 }
 
 #[async_trait]
@@ -30,6 +36,18 @@ impl EventStore for Arc<MemStore> {
             STATUS_IN_PROGRESS => Ok(ClaimOutcome::Held {
                 lease_until: req.now + req.lease,
             }),
+            STATUS_FAILED
+                if self
+                    .next
+                    .lock()
+                    .unwrap()
+                    .get(&req.key())
+                    .is_some_and(|t| *t > req.now) =>
+            {
+                Ok(ClaimOutcome::NotYet {
+                    next_attempt_at: self.next.lock().unwrap()[&req.key()],
+                })
+            }
             _ => {
                 row.0 = STATUS_IN_PROGRESS.into();
                 row.1 = format!("t{}", row.2);
@@ -39,17 +57,26 @@ impl EventStore for Arc<MemStore> {
                     token: row.1.clone(),
                     attempts: row.2,
                     retention: req.retention,
+                    lease_until: req.now + req.lease,
                 }))
             }
         }
     }
     async fn complete(&self, c: &Claim, _: Duration) -> Result<(), StoreError> {
+        let left = self.complete_failures.load(Ordering::SeqCst);
+        if left > 0 {
+            self.complete_failures.store(left - 1, Ordering::SeqCst);
+            return Err(StoreError::Unavailable("throttled".into()));
+        }
         self.set(c, STATUS_COMPLETED)
     }
-    async fn release(&self, c: &Claim, _: &str) -> Result<(), StoreError> {
+    async fn release(&self, c: &Claim, _: &str, next: OffsetDateTime) -> Result<(), StoreError> {
+        self.next.lock().unwrap().insert(c.key.clone(), next);
         self.set(c, STATUS_FAILED)
     }
-    async fn fail(&self, c: &Claim, _: &str) -> Result<(), StoreError> {
+    async fn fail(&self, c: &Claim, _: &str, why: crate::store::Failure) -> Result<(), StoreError> {
+        self.next.lock().unwrap().remove(&c.key);
+        self.failures.lock().unwrap().push((c.key.clone(), why));
         self.set(c, STATUS_FAILED)
     }
     async fn record_undecodable(&self, id: &str, _: &str, _: Duration) -> Result<(), StoreError> {
@@ -164,7 +191,7 @@ async fn panic_in_one_handler_leaves_the_others_processed() {
     assert_eq!(
         q.postponed.lock().unwrap().len(),
         1,
-        "retry pushed out with backoff"
+        "retry pushed out by the schedule's first step"
     );
     let outcome = &res.outcomes.iter().find(|(id, _)| id == "2").unwrap().1;
     assert!(matches!(outcome, Outcome::Retrying(r) if r.contains("handler bug")));
@@ -261,6 +288,168 @@ async fn emits_one_emf_line_per_source_counting_outcomes() {
     assert_eq!(a["Retried"], 1.0);
     assert_eq!(a["HandlerDuration"].as_array().unwrap().len(), 2);
     assert_eq!(a["_aws"]["CloudWatchMetrics"][0]["Namespace"], "hookwell");
+}
+
+fn failing_router(ran: Arc<AtomicUsize>) -> Router {
+    let mut r = Router::new();
+    r.fallback(move |_e: Event| {
+        let ran = ran.clone();
+        async move {
+            ran.fetch_add(1, Ordering::SeqCst);
+            Err(HandlerError::retryable("downstream answered 503"))
+        }
+    });
+    r
+}
+
+/// Each retryable failure waits the schedule's next step (jittered within [0.8 d, d]) and
+/// records when the next attempt is due; the last attempt goes to the DLQ as exhausted.
+#[tokio::test]
+async fn retries_follow_the_schedule_then_the_dlq() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let store = Arc::new(MemStore::default());
+    let q = Arc::new(MemQueues::default());
+    let p = processor(store.clone(), q.clone(), failing_router(ran.clone()));
+    let schedule = RetrySchedule::default();
+    for attempt in 1..=schedule.attempts() {
+        // The due time has come: let the next receive claim it.
+        store.next.lock().unwrap().clear();
+        let mut m = msg("1", "s", "t", "a");
+        m.receive_count = attempt * 3; // receives beyond attempts cost no step
+        let res = p.process_batch(vec![m]).await;
+        let outcome = &res.outcomes[0].1;
+        if attempt < schedule.attempts() {
+            assert!(
+                matches!(outcome, Outcome::Retrying(_)),
+                "{attempt}: {outcome:?}"
+            );
+            let step = schedule.delay_after(attempt).unwrap();
+            let waited = *q.postponed.lock().unwrap().last().unwrap();
+            assert!(
+                waited >= step.mul_f64(0.8) && waited <= step.min(MAX_VISIBILITY),
+                "attempt {attempt}: waited {waited:?} for a step of {step:?}"
+            );
+            let due = store.next.lock().unwrap()["s#a"];
+            let ahead = due - OffsetDateTime::now_utc();
+            assert!(
+                ahead >= step.mul_f64(0.8) - Duration::from_secs(1),
+                "{attempt}"
+            );
+        } else {
+            assert!(
+                matches!(outcome, Outcome::DeadLettered(r) if r.starts_with("retries exhausted after 8 attempts")),
+                "{outcome:?}"
+            );
+            assert!(
+                res.failures.is_empty(),
+                "the DLQ has it: delete the original"
+            );
+        }
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 8);
+    assert_eq!(q.dead.lock().unwrap().len(), 1);
+    assert_eq!(
+        store.failures.lock().unwrap().as_slice(),
+        &[("s#a".to_owned(), crate::store::Failure::Exhausted)]
+    );
+}
+
+/// A message received before its event's next attempt is due (a step longer than SQS's
+/// 12-hour visibility ceiling, or a provider's retry of a failing event) waits for it.
+#[tokio::test]
+async fn an_early_receive_waits_for_the_due_time_without_an_attempt() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let store = Arc::new(MemStore::default());
+    let q = Arc::new(MemQueues::default());
+    let p = processor(store.clone(), q.clone(), failing_router(ran.clone()));
+    p.process_batch(vec![msg("1", "s", "t", "a")]).await;
+    let due = OffsetDateTime::now_utc() + Duration::from_secs(20 * 3600);
+    store.next.lock().unwrap().insert("s#a".into(), due);
+    let res = p.process_batch(vec![msg("2", "s", "t", "a")]).await;
+    assert_eq!(res.outcomes[0].1, Outcome::Held);
+    assert_eq!(res.failures, ["2"]);
+    assert_eq!(ran.load(Ordering::SeqCst), 1, "no attempt before it is due");
+    assert_eq!(
+        *q.postponed.lock().unwrap().last().unwrap(),
+        MAX_VISIBILITY,
+        "at most 12 h at a time"
+    );
+}
+
+/// A held claim is looked at again soon (the owner usually finishes in milliseconds), and at
+/// the latest in whole seconds just past its lease, when a dead owner's claim lapses.
+#[tokio::test]
+async fn a_held_claim_waits_at_most_until_just_after_the_lease() {
+    let store = Arc::new(MemStore::default());
+    store
+        .rows
+        .lock()
+        .unwrap()
+        .insert("s#a".into(), (STATUS_IN_PROGRESS.into(), "other".into(), 1));
+    let q = Arc::new(MemQueues::default());
+    let mut r = Router::new();
+    r.fallback(|_e: Event| async { Ok(()) });
+    let p = processor(store, q.clone(), r);
+    let res = p.process_batch(vec![msg("1", "s", "t", "a")]).await;
+    assert_eq!(res.outcomes[0].1, Outcome::Held);
+    let waited = q.postponed.lock().unwrap()[0];
+    assert!(
+        waited <= Duration::from_secs(5),
+        "first look soon: {waited:?}"
+    );
+    // The tenth receive would back off for far longer than the lease: capped just past it.
+    let mut late = msg("2", "s", "t", "a");
+    late.receive_count = 10;
+    p.process_batch(vec![late]).await;
+    let lease = ProcessorConfig::default().lease;
+    let waited = q.postponed.lock().unwrap()[1];
+    assert!(
+        waited >= lease + Duration::from_secs(1) && waited <= lease + Duration::from_secs(2),
+        "{waited:?}"
+    );
+    assert_eq!(waited.subsec_nanos(), 0, "whole seconds");
+    assert_eq!(
+        past(OffsetDateTime::UNIX_EPOCH, OffsetDateTime::UNIX_EPOCH),
+        Duration::from_secs(1)
+    );
+}
+
+/// The handlers ran; the COMPLETED write failed twice and then went through: retried in
+/// place, the handlers are not run again and nothing is retried.
+#[tokio::test]
+async fn a_failed_completed_write_is_retried_without_running_handlers_again() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let c = ran.clone();
+    let mut r = Router::new();
+    r.fallback(move |_e: Event| {
+        let c = c.clone();
+        async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    });
+    let store = Arc::new(MemStore::default());
+    store.complete_failures.store(2, Ordering::SeqCst);
+    let q = Arc::new(MemQueues::default());
+    let p = processor(store.clone(), q.clone(), r);
+    let res = p.process_batch(vec![msg("1", "s", "t", "a")]).await;
+    assert_eq!(res.outcomes[0].1, Outcome::Completed);
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    assert_eq!(store.status("s#a").as_deref(), Some(STATUS_COMPLETED));
+
+    // Down for longer: the message waits just past the lease, never reaches the DLQ.
+    store.complete_failures.store(10, Ordering::SeqCst);
+    let res = p.process_batch(vec![msg("2", "s", "t", "b")]).await;
+    assert!(matches!(res.outcomes[0].1, Outcome::Unavailable(_)));
+    assert_eq!(res.failures, ["2"]);
+    assert!(q.dead.lock().unwrap().is_empty());
+    // Just past the lease taken before the handlers ran and the write was retried.
+    let waited = *q.postponed.lock().unwrap().last().unwrap();
+    let lease = ProcessorConfig::default().lease;
+    assert!(
+        waited > lease - Duration::from_secs(10) && waited <= lease + Duration::from_secs(2),
+        "{waited:?}"
+    );
 }
 
 #[test]
