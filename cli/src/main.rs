@@ -549,7 +549,7 @@ async fn cmd_send(a: SendArgs) -> Result<(), String> {
         d.tamper();
     }
     let http = hookwell::handlers::client(Duration::from_secs(30))?;
-    let mut failed = false;
+    let mut statuses = Vec::new();
     for i in 1..=a.repeat {
         let (status, text) = d.post(&http).await.map_err(|e| e.to_string())?;
         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
@@ -574,12 +574,9 @@ async fn cmd_send(a: SendArgs) -> Result<(), String> {
                 String::new()
             }
         );
-        failed |= !(200..300).contains(&status);
+        statuses.push(status);
     }
-    if failed && !a.tamper {
-        return Err("the receiver did not accept the delivery".into());
-    }
-    Ok(())
+    send::verdict(a.tamper, &statuses).map_err(|e| e.to_string())
 }
 
 async fn cmd_events(a: EventsArgs) -> Result<(), String> {

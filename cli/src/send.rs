@@ -23,6 +23,21 @@ pub enum SendError {
     Sign(String),
     #[error("POST failed: {0}")]
     Http(String),
+    #[error("the receiver did not accept the delivery")]
+    NotAccepted,
+    #[error("the receiver ACCEPTED a tampered delivery: its signature check is broken")]
+    TamperedAccepted,
+}
+
+/// The exit status of `hookwell send`: success when the receiver did what it should, every
+/// delivery accepted (2xx), or with `--tamper` every delivery refused.
+pub fn verdict(tampered: bool, statuses: &[u16]) -> Result<(), SendError> {
+    let ok = |s: &u16| (200..300).contains(s);
+    match (tampered, statuses.iter().all(ok), statuses.iter().any(ok)) {
+        (true, _, true) => Err(SendError::TamperedAccepted),
+        (false, false, _) => Err(SendError::NotAccepted),
+        _ => Ok(()),
+    }
 }
 
 /// Default ingest URL of the local stack (cargo lambda watch on port 9000).
@@ -66,7 +81,19 @@ pub fn prepare_at(
         .flatten()
         .find_map(|p| samples::find(p, event));
     let (body, mut headers, event_name) = match (body, sample) {
-        (Some(b), _) => (b, Vec::new(), event.unwrap_or("custom").to_owned()),
+        (Some(b), _) => {
+            // The file's own event type, as the receiver will read it.
+            let name = match event {
+                Some(e) => e.to_owned(),
+                None => match src.identity().identify(&|_| None, &b) {
+                    Ok(hookwell::identity::Found::Events(evs)) => evs
+                        .first()
+                        .map_or_else(|| "custom".to_owned(), |e| e.event_type.clone()),
+                    _ => "custom".to_owned(),
+                },
+            };
+            (b, Vec::new(), name)
+        }
         (None, Some((_, ev, tpl, hdrs))) => (
             samples::render(tpl, rendered, seed).into_bytes(),
             hdrs.iter()
@@ -158,6 +185,14 @@ impl Delivery {
 mod tests {
     use super::*;
 
+    #[test]
+    fn send_fails_when_the_receiver_does_the_wrong_thing() {
+        assert!(verdict(false, &[200, 200]).is_ok());
+        assert!(matches!(verdict(false, &[200, 503]), Err(SendError::NotAccepted)));
+        assert!(verdict(true, &[401]).is_ok());
+        assert!(matches!(verdict(true, &[401, 200]), Err(SendError::TamperedAccepted)));
+    }
+
     /// Bubble documents only MESSAGE_CREATE's body: asking for another type says so and
     /// sends nothing invented.
     #[test]
@@ -194,6 +229,17 @@ mod tests {
             1,
         );
         assert_eq!(ok.unwrap().event, "GUILD_MEMBER_ADD");
+        // Without --event, a file's type is read as the receiver reads it.
+        let file = prepare(
+            &sources,
+            "bubble",
+            None,
+            Some(br#"{"type":"GUILD_MEMBER_REMOVE","data":{}}"#.to_vec()),
+            "http://x",
+            now,
+            1,
+        );
+        assert_eq!(file.unwrap().event, "GUILD_MEMBER_REMOVE");
         let err = prepare(&sources, "zeta", None, None, "http://x", now, 1).unwrap_err();
         assert!(err.to_string().contains("none for this source"), "{err}");
     }
