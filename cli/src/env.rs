@@ -1,5 +1,6 @@
-//! Where the CLI's AWS calls go. With `AWS_ENDPOINT_URL` unset and a local stack running
-//! (`make dev` wrote `.local/stack.env`), the local stack is used, and the CLI says so.
+//! Where the CLI's AWS calls go: the environment's variables first; else a stack selected
+//! with `hookwell stack use` (`.hookwell/stack.env`); else, with a local stack running
+//! (`make dev` wrote `.local/stack.env`), the local stack, and the CLI says so.
 
 use std::path::{Path, PathBuf};
 
@@ -34,12 +35,13 @@ pub fn find_upwards(rel: &str) -> Option<PathBuf> {
 /// queue URLs and table names without touching the process environment.
 pub fn local_stack_vars() -> Vec<(String, String)> {
     if std::env::var_os("AWS_ENDPOINT_URL").is_some()
-        && std::env::var_os("HOOKWELL_TABLE").is_some()
+        && std::env::var_os(hookwell::settings::var::TABLE).is_some()
     {
         return Vec::new();
     }
     std::env::var_os("HOOKWELL_STACK_ENV")
         .map(PathBuf::from)
+        .or_else(|| find_upwards(crate::stack_use::SELECTED_STACK_ENV))
         .or_else(|| find_upwards(STACK_ENV))
         .and_then(|p| std::fs::read_to_string(&p).ok())
         .map(|t| parse_env_file(&t))
@@ -59,8 +61,9 @@ impl Target {
         }
     }
 
+    /// The local stack (its settings name an endpoint), not a deployed one.
     pub fn is_local_stack(&self) -> bool {
-        !self.vars.is_empty()
+        self.vars.iter().any(|(k, _)| k == "AWS_ENDPOINT_URL")
     }
 
     pub fn get(&self, key: &str) -> Option<String> {
@@ -100,11 +103,12 @@ impl Target {
     }
 }
 
-pub fn write_env_file(path: &Path, vars: &[(String, String)]) -> std::io::Result<()> {
+/// Writes `KEY=VALUE` lines, headed by a comment naming the command that wrote them.
+pub fn write_env_file(path: &Path, vars: &[(String, String)], by: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut text = String::from("# Written by `hookwell local up`; the local stack's settings.\n");
+    let mut text = format!("# Written by `{by}`.\n");
     for (k, v) in vars {
         text.push_str(&format!("{k}={v}\n"));
     }

@@ -12,23 +12,18 @@ pub struct Filter {
     pub limit: usize,
 }
 
-/// Parses `--since`: an RFC 3339 time, or a duration back from now (`90s`, `15m`, `2h`, `7d`).
+/// Parses `--since`: an RFC 3339 time, or a duration back from now (`90s`, `15m`, `1h30m`,
+/// `7d`, `1w`; humantime's syntax).
 pub fn parse_since(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, String> {
     if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Ok(t);
     }
-    let (num, unit) = s.split_at(s.len().saturating_sub(1));
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("`{s}`: use an RFC 3339 time or a duration like 15m, 2h, 7d"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("`{s}`: unit must be s, m, h or d")),
-    };
-    Ok(now - time::Duration::seconds(secs))
+    let d = humantime::parse_duration(s).map_err(|_| {
+        format!("`{s}`: use an RFC 3339 time or a duration like 15m, 1h30m, 7d or 1w")
+    })?;
+    let d = time::Duration::try_from(d).map_err(|_| format!("`{s}`: too long ago"))?;
+    now.checked_sub(d)
+        .ok_or_else(|| format!("`{s}`: too long ago"))
 }
 
 /// Scans the table (bounded: at most 100 pages), filtering on the server where it can.
@@ -91,74 +86,59 @@ pub async fn list(
     Ok(out)
 }
 
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
+/// Received-to-completed time, what an operator asks of a delivery ("how late was it
+/// handled?"): `340 ms`, `2.5 s`, `3 min`; empty until completed.
+pub fn latency(r: &EventRecord) -> String {
+    let parse = |t: &Option<String>| {
+        t.as_deref().and_then(|t| {
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+    };
+    let (Some(rx), Some(done)) = (parse(&r.received_at), parse(&r.completed_at)) else {
+        return String::new();
+    };
+    let ms = (done - rx).whole_milliseconds().max(0);
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1000..=59_999 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => format!("{} min", ms / 60_000),
     }
 }
 
-/// A fixed-width table for a terminal.
+/// A table for a terminal.
 pub fn table(rows: &[EventRecord]) -> String {
-    let header = [
-        "RECEIVED",
-        "SOURCE",
-        "TYPE",
-        "EVENT ID",
-        "STATUS",
-        "TRIES",
-        "DURATION",
-        "NEXT ATTEMPT",
-        "LAST ERROR",
-    ];
-    let mut lines: Vec<[String; 9]> = vec![header.map(str::to_owned)];
-    for r in rows {
-        lines.push([
-            r.received_at
-                .clone()
-                .unwrap_or_default()
-                .chars()
-                .take(19)
-                .collect::<String>()
-                .replace('T', " "),
-            cut(&r.source, 14),
-            cut(&r.event_type, 28),
-            cut(&r.event_id, 24),
-            r.status.clone(),
-            r.attempts.to_string(),
-            r.duration_ms.map(|d| format!("{d} ms")).unwrap_or_default(),
-            // Only a FAILED record waiting for its retry has one.
-            r.next_attempt_at
-                .as_deref()
-                .filter(|_| r.status == "FAILED")
-                .map(|t| t.chars().take(19).collect::<String>().replace('T', " "))
-                .unwrap_or_default(),
-            cut(r.last_error.as_deref().unwrap_or(""), 48),
-        ]);
-    }
-    let mut widths = [0usize; 9];
-    for l in &lines {
-        for (w, c) in widths.iter_mut().zip(l) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for l in &lines {
-        let mut line = String::new();
-        for (i, (c, w)) in l.iter().zip(widths).enumerate() {
-            if i > 0 {
-                line.push_str("  ");
-            }
-            line.push_str(c);
-            line.push_str(&" ".repeat(w - c.chars().count()));
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    use crate::table::{cut, render, time_cell};
+    render(
+        &[
+            "RECEIVED",
+            "SOURCE",
+            "TYPE",
+            "EVENT ID",
+            "STATUS",
+            "TRIES",
+            "LATENCY",
+            "NEXT ATTEMPT",
+            "LAST ERROR",
+        ],
+        rows.iter().map(|r| {
+            vec![
+                time_cell(r.received_at.as_deref()),
+                cut(&r.source, 14),
+                cut(&r.event_type, 28),
+                cut(&r.event_id, 24),
+                r.status.clone(),
+                r.attempts.to_string(),
+                latency(r),
+                // Only a FAILED record waiting for its retry has one.
+                r.next_attempt_at
+                    .as_deref()
+                    .filter(|_| r.status == "FAILED")
+                    .map(|t| time_cell(Some(t)))
+                    .unwrap_or_default(),
+                cut(r.last_error.as_deref().unwrap_or(""), 48),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -182,9 +162,18 @@ mod tests {
                 .unix_timestamp(),
             1_795_582_800
         );
+        assert_eq!(
+            parse_since("1h30m", now).unwrap(),
+            now - time::Duration::minutes(90)
+        );
+        assert_eq!(
+            parse_since("1w", now).unwrap(),
+            now - time::Duration::days(7)
+        );
         assert!(parse_since("yesterday", now).is_err());
-        assert!(parse_since("5w", now).is_err());
+        assert!(parse_since("5", now).is_err());
         assert!(parse_since("", now).is_err());
+        assert!(parse_since("99999999999y", now).is_err());
     }
 
     #[test]
@@ -196,7 +185,7 @@ mod tests {
             status: "COMPLETED".into(),
             attempts: 1,
             received_at: Some("2026-11-25T05:00:00.123Z".into()),
-            completed_at: None,
+            completed_at: Some("2026-11-25T05:00:02.623Z".into()),
             duration_ms: Some(3),
             last_error: None,
             failure: None,
@@ -208,17 +197,24 @@ mod tests {
             last_error: Some("downstream answered 503".into()),
             failure: Some("retryable".into()),
             next_attempt_at: Some("2026-11-25T05:05:07Z".into()),
+            completed_at: None,
             ..r.clone()
         };
         let t = table(&[r, retrying]);
         assert!(t.contains("NEXT ATTEMPT"));
+        let failed = t.lines().find(|l| l.contains("FAILED")).unwrap();
         assert!(
-            t.contains("FAILED     2      3 ms      2026-11-25 05:05:07  downstream answered 503"),
+            failed.ends_with("2026-11-25 05:05:07  downstream answered 503"),
             "{t}"
+        );
+        let done = t.lines().find(|l| l.contains("COMPLETED")).unwrap();
+        assert!(
+            done.contains("  2.5 s"),
+            "received-to-completed latency: {t}"
         );
         assert!(t.starts_with("RECEIVED"));
         assert!(t.contains("2026-11-25 05:00:00  bubble"));
         assert!(t.contains('…'));
-        assert!(t.contains("3 ms"));
+        assert!(t.contains("LATENCY"));
     }
 }

@@ -9,3 +9,5 @@ pub mod send;
 pub mod serve;
 pub mod sink;
 pub mod stack;
+pub mod stack_use;
+pub mod table;

@@ -61,11 +61,8 @@ fn prepare(sources: &Sources, source: &str, size: usize, seed: u64) -> Result<Pr
     let src = sources
         .get(source)
         .ok_or_else(|| format!("no source `{source}` in the configuration"))?;
-    let preset = [Some(source), src.identity_preset(), Some(src.scheme_name())];
-    let (_, _, tpl, hdrs) = preset
-        .into_iter()
-        .flatten()
-        .find_map(|p| samples::find(p, None))
+    let (_, _, tpl, hdrs) = samples::for_source(source, src)
+        .next()
         .ok_or_else(|| format!("no sample for `{source}`"))?;
     let now = time::OffsetDateTime::now_utc();
     let base = samples::render(tpl, now, seed);

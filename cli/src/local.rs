@@ -4,13 +4,11 @@
 
 use crate::stack::Stack;
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
-use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct LocalError(pub String);
+pub use hookwell::local::LocalError;
 
 fn e<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> LocalError {
     move |err| LocalError(format!("{what}: {err}"))
@@ -50,16 +48,9 @@ pub async fn up(
         .await
         .map_err(e("table"))?;
     put_secret(&sm, &stack.secret_name, sources_json).await?;
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
+    let queue_arn = hookwell::queue::queue_arn(&sqs, &queue_url)
         .await
-        .map_err(|x| LocalError(hookwell::aws::describe(&x)))?
-        .attributes
-        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-        .unwrap_or_default();
+        .map_err(|x| LocalError(x.to_string()))?;
     Ok(LocalStack {
         queue_url,
         dlq_url,
@@ -110,20 +101,32 @@ impl LocalStack {
             ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
             ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-            ("HOOKWELL_QUEUE_URL", self.queue_url.clone()),
-            ("HOOKWELL_DLQ_URL", self.dlq_url.clone()),
-            ("HOOKWELL_QUEUE_ARN", self.queue_arn.clone()),
-            ("HOOKWELL_TABLE", self.table.clone()),
-            ("HOOKWELL_SOURCES_SECRET_ID", self.secret_id.clone()),
-            ("HOOKWELL_CONFIG_REFRESH_SECS", refresh_secs.to_string()),
-            ("HOOKWELL_LEASE_SECS", stack.lease_secs.to_string()),
+            (hookwell::settings::var::QUEUE_URL, self.queue_url.clone()),
+            (hookwell::settings::var::DLQ_URL, self.dlq_url.clone()),
+            (hookwell::settings::var::QUEUE_ARN, self.queue_arn.clone()),
+            (hookwell::settings::var::TABLE, self.table.clone()),
             (
-                "HOOKWELL_RETENTION_HOURS",
+                hookwell::settings::var::SOURCES_SECRET_ID,
+                self.secret_id.clone(),
+            ),
+            (
+                hookwell::settings::var::CONFIG_REFRESH_SECS,
+                refresh_secs.to_string(),
+            ),
+            (
+                hookwell::settings::var::LEASE_SECS,
+                stack.lease_secs.to_string(),
+            ),
+            (
+                hookwell::settings::var::RETENTION_HOURS,
                 stack.retention_hours.to_string(),
             ),
-            ("HOOKWELL_RETRY_SCHEDULE", stack.retry_schedule.clone()),
             (
-                "HOOKWELL_METRICS_NAMESPACE",
+                hookwell::settings::var::RETRY_SCHEDULE,
+                stack.retry_schedule.clone(),
+            ),
+            (
+                hookwell::settings::var::METRICS_NAMESPACE,
                 stack.metrics_namespace.clone(),
             ),
             ("HOOKWELL_BATCH_SIZE", stack.batch_size.to_string()),
@@ -136,9 +139,9 @@ impl LocalStack {
         // A time-compressed retry drill (`HOOKWELL_RETRY_SCALE=0.0167 make dev`: an hour of
         // the schedule per minute) reaches the functions too.
         .chain(
-            std::env::var("HOOKWELL_RETRY_SCALE")
+            std::env::var(hookwell::settings::var::RETRY_SCALE)
                 .ok()
-                .map(|v| ("HOOKWELL_RETRY_SCALE", v)),
+                .map(|v| (hookwell::settings::var::RETRY_SCALE, v)),
         )
         .map(|(k, v)| (k.to_owned(), v))
         .collect()

@@ -29,6 +29,22 @@ pub enum SendError {
     TamperedAccepted,
 }
 
+/// One line for a receiver's answer: the event id, or the error code and message.
+pub fn describe_answer(text: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+    match (v.get("event_id"), v.get("error")) {
+        (Some(id), _) => format!("accepted  event_id={}", id.as_str().unwrap_or_default()),
+        (_, Some(err)) => format!(
+            "{}  {}",
+            err.as_str().unwrap_or_default(),
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .unwrap_or_default()
+        ),
+        _ => text.chars().take(200).collect(),
+    }
+}
+
 /// The exit status of `hookwell send`: success when the receiver did what it should, every
 /// delivery accepted (2xx), or with `--tamper` every delivery refused.
 pub fn verdict(tampered: bool, statuses: &[u16]) -> Result<(), SendError> {
@@ -75,11 +91,7 @@ pub fn prepare_at(
             sources.names().collect::<Vec<_>>().join(", "),
         )
     })?;
-    // A sample for the source itself, else for its identity preset, else for its scheme.
-    let sample = [Some(source), src.identity_preset(), Some(src.scheme_name())]
-        .into_iter()
-        .flatten()
-        .find_map(|p| samples::find(p, event));
+    let sample = samples::for_source(source, src).find(|s| event.is_none_or(|e| s.1 == e));
     let (body, mut headers, event_name) = match (body, sample) {
         (Some(b), _) => {
             // The file's own event type, as the receiver will read it.
@@ -102,13 +114,7 @@ pub fn prepare_at(
             (*ev).to_owned(),
         ),
         (None, None) => {
-            let mut known: Vec<&str> =
-                [Some(source), src.identity_preset(), Some(src.scheme_name())]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(samples::for_scheme)
-                    .map(|s| s.1)
-                    .collect();
+            let mut known: Vec<&str> = samples::for_source(source, src).map(|s| s.1).collect();
             known.sort_unstable();
             known.dedup();
             return Err(SendError::NoSample(
@@ -188,9 +194,15 @@ mod tests {
     #[test]
     fn send_fails_when_the_receiver_does_the_wrong_thing() {
         assert!(verdict(false, &[200, 200]).is_ok());
-        assert!(matches!(verdict(false, &[200, 503]), Err(SendError::NotAccepted)));
+        assert!(matches!(
+            verdict(false, &[200, 503]),
+            Err(SendError::NotAccepted)
+        ));
         assert!(verdict(true, &[401]).is_ok());
-        assert!(matches!(verdict(true, &[401, 200]), Err(SendError::TamperedAccepted)));
+        assert!(matches!(
+            verdict(true, &[401, 200]),
+            Err(SendError::TamperedAccepted)
+        ));
     }
 
     /// Bubble documents only MESSAGE_CREATE's body: asking for another type says so and

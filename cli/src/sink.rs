@@ -2,8 +2,9 @@
 //! Standard Webhooks signature, counts deliveries per `webhook-id` (the event id), and answers
 //! `status` on `path` (404 elsewhere: what a misconfigured URL gets).
 
-use hookwell::scheme::{Scheme, SignedParts};
+use hookwell::scheme::Scheme;
 use hookwell::Secret;
+use hookwell::Unverified;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -71,7 +72,7 @@ impl Sink {
                         }
                         .verify(
                             &[Secret::new(key.clone())],
-                            SignedParts {
+                            Unverified {
                                 headers: &headers,
                                 body: &body,
                                 url_token: None,

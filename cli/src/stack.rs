@@ -2,7 +2,7 @@
 //! is the single place they are written down; the local stack resolves the same expressions
 //! with the stack name `hookwell-local` and the parameters' defaults.
 
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 use std::path::Path;
 
 pub const LOCAL_STACK_NAME: &str = "hookwell-local";
@@ -136,7 +136,7 @@ impl Stack {
 
     pub fn from_template_str(text: &str, stack_name: &str) -> Result<Self, StackError> {
         let root: Value =
-            serde_yaml::from_str(text).map_err(|e| StackError::Shape(e.to_string()))?;
+            serde_yaml_ng::from_str(text).map_err(|e| StackError::Shape(e.to_string()))?;
         let t = Template {
             root,
             stack_name: stack_name.to_owned(),
@@ -167,10 +167,11 @@ impl Stack {
             processor_timeout_secs: t.number(t.at(proc, &["Properties", "Timeout"])?)?,
             batch_size: t.number(t.at(esm, &["BatchSize"])?)?,
             batching_window_secs: t.number(t.at(esm, &["MaximumBatchingWindowInSeconds"])?)?,
-            lease_secs: t.number(t.at(env, &["HOOKWELL_LEASE_SECS"])?)?,
-            retention_hours: t.number(t.at(env, &["HOOKWELL_RETENTION_HOURS"])?)?,
-            retry_schedule: t.resolve(t.at(env, &["HOOKWELL_RETRY_SCHEDULE"])?)?,
-            metrics_namespace: t.resolve(t.at(env, &["HOOKWELL_METRICS_NAMESPACE"])?)?,
+            lease_secs: t.number(t.at(env, &[hookwell::settings::var::LEASE_SECS])?)?,
+            retention_hours: t.number(t.at(env, &[hookwell::settings::var::RETENTION_HOURS])?)?,
+            retry_schedule: t.resolve(t.at(env, &[hookwell::settings::var::RETRY_SCHEDULE])?)?,
+            metrics_namespace: t
+                .resolve(t.at(env, &[hookwell::settings::var::METRICS_NAMESPACE])?)?,
         })
     }
 

@@ -428,26 +428,16 @@ pub enum SourcesOrigin {
     },
 }
 
-pub const ENV_SOURCES_FILE: &str = "HOOKWELL_SOURCES_FILE";
-pub const ENV_SOURCES_SECRET_ID: &str = "HOOKWELL_SOURCES_SECRET_ID";
-
 impl SourcesOrigin {
-    /// `HOOKWELL_SOURCES_SECRET_ID` (AWS) or else `HOOKWELL_SOURCES_FILE` (development).
-    /// Only the secret's *name* is in the environment, never its value.
-    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        if let Ok(id) = std::env::var(ENV_SOURCES_SECRET_ID) {
-            return Ok(Self::SecretsManager {
+    /// The origin for a location read by [`crate::settings`].
+    pub fn new(at: &crate::settings::SourcesLocation, sdk: &aws_config::SdkConfig) -> Self {
+        match at {
+            crate::settings::SourcesLocation::Secret(id) => Self::SecretsManager {
                 client: aws_sdk_secretsmanager::Client::new(sdk),
-                secret_id: id,
-            });
+                secret_id: id.clone(),
+            },
+            crate::settings::SourcesLocation::File(path) => Self::File(path.clone()),
         }
-        if let Ok(path) = std::env::var(ENV_SOURCES_FILE) {
-            return Ok(Self::File(path.into()));
-        }
-        Err(ConfigError::Read {
-            origin: "environment".into(),
-            reason: format!("set {ENV_SOURCES_SECRET_ID} or {ENV_SOURCES_FILE}"),
-        })
     }
 
     pub async fn load(&self) -> Result<Sources, ConfigError> {
@@ -484,8 +474,6 @@ pub struct Refresher {
     loaded_at: tokio::sync::Mutex<std::time::Instant>,
 }
 
-pub const ENV_REFRESH_SECS: &str = "HOOKWELL_CONFIG_REFRESH_SECS";
-
 impl Refresher {
     pub fn new(origin: SourcesOrigin, interval: std::time::Duration) -> Self {
         Self {
@@ -493,15 +481,6 @@ impl Refresher {
             interval,
             loaded_at: tokio::sync::Mutex::new(std::time::Instant::now()),
         }
-    }
-
-    /// Interval from `HOOKWELL_CONFIG_REFRESH_SECS` (default 300 s).
-    pub fn interval_from_env() -> std::time::Duration {
-        let secs = std::env::var(ENV_REFRESH_SECS)
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(300);
-        std::time::Duration::from_secs(secs)
     }
 
     /// Returns new sources when a reload was due and succeeded.

@@ -5,13 +5,14 @@
 use crate::config::{Source, SQS_MAX_MESSAGE_BYTES};
 use crate::envelope::Envelope;
 use crate::identity::{Found, IdBasis, IdentityError};
-use crate::scheme::{SignatureError, SignedParts};
+use crate::scheme::SignatureError;
 use http::HeaderMap;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
-/// A delivery as it arrived: not yet trusted.
-#[derive(Debug)]
+/// A delivery as it arrived, not yet trusted: what a scheme looks at (headers, the raw
+/// body, a token from the URL).
+#[derive(Debug, Clone, Copy)]
 pub struct Unverified<'a> {
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
@@ -33,12 +34,7 @@ impl Source {
         d: Unverified<'a>,
         now: i64,
     ) -> Result<Verified<'a>, SignatureError> {
-        let parts = SignedParts {
-            headers: d.headers,
-            body: d.body,
-            url_token: d.url_token,
-        };
-        self.scheme().verify(self.secrets(), parts, now)?;
+        self.scheme().verify(self.secrets(), d, now)?;
         Ok(Verified {
             source: self,
             headers: d.headers,

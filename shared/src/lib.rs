@@ -14,7 +14,7 @@ pub mod handlers;
 pub mod identity;
 pub mod ingest;
 pub mod jsonpick;
-#[cfg(feature = "lambda")]
+#[cfg(any(feature = "lambda-http", feature = "lambda-sqs"))]
 pub mod lambda;
 pub mod local;
 pub mod metrics;
@@ -26,6 +26,7 @@ pub mod retry;
 pub mod samples;
 pub mod scheme;
 pub mod secret;
+pub mod settings;
 pub mod store;
 pub mod telemetry;
 

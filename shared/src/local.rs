@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 
 #[derive(Debug, thiserror::Error)]
-#[error("local stack: {0}")]
+#[error("{0}")]
 pub struct LocalError(pub String);
 
 fn err<E: std::error::Error>(what: &str) -> impl FnOnce(E) -> LocalError + '_ {
@@ -87,16 +87,9 @@ pub async fn create_queues(
         .map_err(err("create DLQ"))?
         .queue_url
         .ok_or_else(|| LocalError("DLQ has no URL".into()))?;
-    let dlq_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
+    let dlq_arn = crate::queue::queue_arn(sqs, &dlq_url)
         .await
-        .map_err(err("DLQ ARN"))?
-        .attributes
-        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-        .ok_or_else(|| LocalError("DLQ has no ARN".into()))?;
+        .map_err(err("DLQ ARN"))?;
     let redrive = serde_json::json!({
         "deadLetterTargetArn": dlq_arn,
         "maxReceiveCount": s.max_receive_count,

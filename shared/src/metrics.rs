@@ -13,7 +13,7 @@ pub const NAMESPACE: &str = "hookwell";
 pub fn namespace() -> &'static str {
     static NS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     NS.get_or_init(|| {
-        std::env::var("HOOKWELL_METRICS_NAMESPACE")
+        std::env::var(crate::settings::var::METRICS_NAMESPACE)
             .ok()
             .filter(|n| valid_namespace(n))
             .unwrap_or_else(|| NAMESPACE.to_owned())

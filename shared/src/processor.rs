@@ -34,6 +34,8 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use tracing::{error, info, info_span, warn, Instrument};
 
+/// How the processor treats records; read from the environment by
+/// [`crate::settings::ProcessorSettings`].
 #[derive(Debug, Clone)]
 pub struct ProcessorConfig {
     /// How long a claim is exclusive. Longer than the function timeout, so a live attempt is
@@ -65,56 +67,6 @@ impl Default for ProcessorConfig {
 }
 
 impl ProcessorConfig {
-    /// Overrides from `HOOKWELL_LEASE_SECS`, `HOOKWELL_RETENTION_HOURS`,
-    /// `HOOKWELL_CONCURRENCY`, `HOOKWELL_RETRY_SCHEDULE` (`5s,5m,30m,...`),
-    /// `HOOKWELL_RETRY_SCALE` (a factor in (0, 1] for time-compressed drills),
-    /// `HOOKWELL_BACKOFF_BASE_SECS`, `HOOKWELL_BACKOFF_MAX_SECS`.
-    pub fn from_env() -> Result<Self, String> {
-        let mut c = Self::default();
-        let num = |k: &str| -> Result<Option<u64>, String> {
-            match std::env::var(k) {
-                Ok(v) => v
-                    .parse::<u64>()
-                    .map(Some)
-                    .map_err(|_| format!("{k} must be a whole number")),
-                Err(_) => Ok(None),
-            }
-        };
-        if let Some(v) = num("HOOKWELL_LEASE_SECS")? {
-            c.lease = Duration::from_secs(v.max(1));
-        }
-        if let Some(v) = num("HOOKWELL_RETENTION_HOURS")? {
-            if v < 24 {
-                return Err(
-                    "HOOKWELL_RETENTION_HOURS must be at least 24 (provider retry spans)".into(),
-                );
-            }
-            c.retention = Duration::from_secs(v * 3600);
-        }
-        if let Some(v) = num("HOOKWELL_CONCURRENCY")? {
-            c.concurrency = usize::try_from(v.clamp(1, 100)).unwrap_or(10);
-        }
-        if let Ok(v) = std::env::var("HOOKWELL_RETRY_SCHEDULE") {
-            c.schedule =
-                RetrySchedule::parse(&v).map_err(|e| format!("HOOKWELL_RETRY_SCHEDULE: {e}"))?;
-        }
-        if let Ok(v) = std::env::var("HOOKWELL_RETRY_SCALE") {
-            let f: f64 = v
-                .parse()
-                .ok()
-                .filter(|f: &f64| *f > 0.0 && *f <= 1.0)
-                .ok_or("HOOKWELL_RETRY_SCALE must be a number in (0, 1]")?;
-            c.schedule = c.schedule.scaled(f);
-        }
-        if let Some(v) = num("HOOKWELL_BACKOFF_BASE_SECS")? {
-            c.backoff_base = Duration::from_secs(v);
-        }
-        if let Some(v) = num("HOOKWELL_BACKOFF_MAX_SECS")? {
-            c.backoff_max = Duration::from_secs(v);
-        }
-        Ok(c)
-    }
-
     /// Exponential backoff with jitter in [d/2, d]: retries spread out instead of arriving
     /// together at a struggling downstream.
     pub fn backoff(&self, attempt: u32) -> Duration {

@@ -40,14 +40,25 @@ impl SqsEventQueue {
 
 /// `GetQueueAttributes(QueueArn)`: free of side effects, answered by the queue itself.
 pub async fn warm_queue(client: &aws_sdk_sqs::Client, queue_url: &str) -> Result<(), QueueError> {
+    queue_arn(client, queue_url).await.map(|_| ())
+}
+
+/// The queue's ARN (what redrive and event source mappings name it by).
+pub async fn queue_arn(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> Result<String, QueueError> {
+    use aws_sdk_sqs::types::QueueAttributeName;
     client
         .get_queue_attributes()
         .queue_url(queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| QueueError(crate::aws::describe(&e)))
+        .map_err(|e| QueueError(crate::aws::describe(&e)))?
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .ok_or_else(|| QueueError(format!("{queue_url} has no ARN")))
 }
 
 /// Whether SQS accepts `c` in a message body or string attribute: `#x9 | #xA | #xD |

@@ -159,6 +159,22 @@ pub fn for_scheme(scheme: &str) -> impl Iterator<Item = &'static Sample> + '_ {
     SAMPLES.iter().filter(move |s| s.0 == scheme)
 }
 
+/// The samples that fit a configured source: its own name's, then its identity preset's,
+/// then its scheme's (a URL-token source with the `bubble` preset gets Bubble's).
+pub fn for_source<'a>(
+    name: &'a str,
+    source: &'a crate::config::Source,
+) -> impl Iterator<Item = &'static Sample> + 'a {
+    [
+        Some(name),
+        source.identity_preset(),
+        Some(source.scheme_name()),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(for_scheme)
+}
+
 /// One sample, by provider and event (first of the provider when `event` is None).
 pub fn find(provider: &str, event: Option<&str>) -> Option<&'static Sample> {
     for_scheme(provider).find(|s| event.is_none_or(|e| s.1 == e))

@@ -4,10 +4,11 @@
 //! `subtle`), tries every active secret of the source (rotation) and fails closed: anything
 //! missing, repeated or unparsable is a rejection, never a pass.
 
+use crate::delivery::Unverified;
 use crate::secret::Secret;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -112,20 +113,12 @@ pub enum Scheme {
     UrlToken,
 }
 
-/// What a scheme looks at: headers, the raw body and a token from the URL.
-#[derive(Debug, Clone, Copy)]
-pub struct SignedParts<'a> {
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-    pub url_token: Option<&'a str>,
-}
-
 impl Scheme {
     /// Checks the delivery against every secret; `now` is unix seconds.
     pub fn verify(
         &self,
         secrets: &[Secret],
-        parts: SignedParts<'_>,
+        parts: Unverified<'_>,
         now: i64,
     ) -> Result<(), SignatureError> {
         match self {
@@ -293,7 +286,7 @@ fn decode_hex(s: &str, what: &str) -> Result<Vec<u8>, SignatureError> {
 fn verify_hmac(
     h: &HmacScheme,
     secrets: &[Secret],
-    parts: SignedParts<'_>,
+    parts: Unverified<'_>,
 ) -> Result<(), SignatureError> {
     let value = single_header(parts.headers, &h.header)?;
     let encoded = match &h.prefix {
@@ -354,7 +347,7 @@ fn within(ts: i64, now: i64, tolerance: i64, future_ok: bool) -> Result<(), Sign
 
 fn verify_stripe(
     secrets: &[Secret],
-    parts: SignedParts<'_>,
+    parts: Unverified<'_>,
     now: i64,
     tolerance: i64,
 ) -> Result<(), SignatureError> {
@@ -406,7 +399,7 @@ fn verify_stripe(
 
 fn verify_slack(
     secrets: &[Secret],
-    parts: SignedParts<'_>,
+    parts: Unverified<'_>,
     now: i64,
     tolerance: i64,
 ) -> Result<(), SignatureError> {
@@ -437,7 +430,7 @@ fn standard_key(secret: &Secret) -> Result<Vec<u8>, KeyError> {
 
 fn verify_standard(
     secrets: &[Secret],
-    parts: SignedParts<'_>,
+    parts: Unverified<'_>,
     now: i64,
     tolerance: i64,
 ) -> Result<(), SignatureError> {
@@ -480,7 +473,7 @@ fn verify_standard(
     within(ts, now, tolerance, false)
 }
 
-fn verify_url_token(secrets: &[Secret], parts: SignedParts<'_>) -> Result<(), SignatureError> {
+fn verify_url_token(secrets: &[Secret], parts: Unverified<'_>) -> Result<(), SignatureError> {
     let token = parts
         .url_token
         .filter(|t| !t.is_empty())

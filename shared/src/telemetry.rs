@@ -17,7 +17,8 @@ fn level() -> LevelFilter {
 pub fn init() {
     let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
     let builder = tracing_subscriber::fmt().with_max_level(level());
-    let _ = if in_lambda || std::env::var("HOOKWELL_LOG_FORMAT").as_deref() == Ok("json") {
+    let _ = if in_lambda || std::env::var(crate::settings::var::LOG_FORMAT).as_deref() == Ok("json")
+    {
         builder
             .json()
             .with_current_span(true)

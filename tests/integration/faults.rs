@@ -338,6 +338,10 @@ async fn processor_killed_mid_batch_is_reprocessed_after_the_lease() {
         .env("HOOKWELL_TABLE", &p.table)
         .env("HOOKWELL_SINK_URL", sink.url())
         .env("HOOKWELL_LEASE_SECS", "3")
+        .env(
+            "HOOKWELL_SOURCES_FILE",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/local/sources.json"),
+        )
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();

@@ -46,7 +46,7 @@ async fn hostile_input_catalog() {
         format!(r#"{{"type":"T","x":{}1{}}}"#, "[".repeat(n), "]".repeat(n)).into_bytes()
     };
     let sha512 = {
-        use hmac::Mac;
+        use hmac::{KeyInit, Mac};
         let mut m =
             hmac::Hmac::<sha2::Sha512>::new_from_slice(b"dev-bubble-signing-secret").unwrap();
         m.update(&msg);

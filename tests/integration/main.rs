@@ -16,4 +16,5 @@ mod processor;
 mod replay;
 mod samples;
 mod soak;
+mod stack_use;
 mod template;

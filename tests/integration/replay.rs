@@ -580,17 +580,9 @@ async fn redrive_builds_the_move_task_and_says_when_the_endpoint_lacks_it() {
         "back to each message's source queue"
     );
     // moto does not implement StartMessageMoveTask: the error says so plainly.
-    let arn = p
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&p.dlq_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
+    let arn = hookwell::queue::queue_arn(&p.sqs, &p.dlq_url)
         .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
+        .unwrap();
     let err = hookwell::replay::redrive_request(&p.sqs, &arn, None)
         .send()
         .await

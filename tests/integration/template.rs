@@ -1,13 +1,13 @@
 //! What `sam validate --lint` and cfn-lint do not check, asserted on `template.yaml` itself:
 //! least privilege, partial batch failures, timeouts, TTL and PITR, and no secrets.
 
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 use std::time::Duration;
 
 const TEMPLATE: &str = include_str!("../../template.yaml");
 
 fn template() -> Value {
-    serde_yaml::from_str(TEMPLATE).expect("template.yaml parses")
+    serde_yaml_ng::from_str(TEMPLATE).expect("template.yaml parses")
 }
 
 fn resources(t: &Value) -> Vec<(String, &Value)> {
@@ -136,7 +136,7 @@ fn front_end_and_processor_concurrency_are_bounded() {
             let arms = tag.value.as_sequence().unwrap();
             assert_eq!(
                 arms[1],
-                serde_yaml::from_str::<Value>(&format!("!Ref {param}")).unwrap()
+                serde_yaml_ng::from_str::<Value>(&format!("!Ref {param}")).unwrap()
             );
         }
         other => panic!("reserved concurrency should be conditional: {other:?}"),
@@ -152,7 +152,7 @@ fn front_end_and_processor_concurrency_are_bounded() {
     );
     assert_eq!(
         proc["Events"]["Queue"]["Properties"]["ScalingConfig"]["MaximumConcurrency"],
-        serde_yaml::from_str::<Value>("!Ref ProcessorMaxConcurrency").unwrap()
+        serde_yaml_ng::from_str::<Value>("!Ref ProcessorMaxConcurrency").unwrap()
     );
     assert!(number(&t, &t["Parameters"]["IngestReservedConcurrency"]["Default"]) > 0);
     // Batches over 10 without a window cannot deploy: a rule refuses them up front.
@@ -164,7 +164,7 @@ fn front_end_and_processor_concurrency_are_bounded() {
 #[test]
 fn metrics_namespace_is_per_stack() {
     let t = template();
-    let ns = serde_yaml::from_str::<Value>(r#"!Sub "hookwell/${AWS::StackName}""#).unwrap();
+    let ns = serde_yaml_ng::from_str::<Value>(r#"!Sub "hookwell/${AWS::StackName}""#).unwrap();
     for f in ["IngestFunction", "ProcessorFunction"] {
         assert_eq!(
             t["Resources"][f]["Properties"]["Environment"]["Variables"]
@@ -324,6 +324,16 @@ fn table_has_ttl_pitr_and_on_demand() {
         matches!(p["DeletionProtectionEnabled"], Value::Tagged(_)),
         "a parameter"
     );
+    // README "Tear down": `sam delete` keeps the table.
+    assert_eq!(t["Resources"]["EventsTable"]["DeletionPolicy"], "Retain");
+    assert_eq!(
+        t["Parameters"]["TableDeletionProtection"]["Default"],
+        "true"
+    );
+    // And the defaults it names.
+    let samconfig = include_str!("../../samconfig.toml");
+    assert!(samconfig.contains("stack_name = \"hookwell\""));
+    assert!(samconfig.contains("CAPABILITY_IAM"));
 }
 
 #[test]

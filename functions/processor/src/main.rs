@@ -5,7 +5,8 @@ use hookwell::config::{Refresher, SourcesOrigin};
 use hookwell::handler::Router;
 use hookwell::lambda::Error;
 use hookwell::queue::{SqsDeadLetterQueue, SqsRetryScheduler};
-use hookwell::{DynamoDbEventStore, Processor, ProcessorConfig, Sources};
+use hookwell::settings::ProcessorSettings;
+use hookwell::{DynamoDbEventStore, Processor, Sources};
 use std::time::Duration;
 
 /// The routes: those configured in the sources document (`routes`), then your own handlers.
@@ -17,22 +18,15 @@ fn routes(sources: &Sources) -> Result<Router, String> {
     Ok(router)
 }
 
-fn env(name: &str) -> Result<String, Error> {
-    std::env::var(name).map_err(|_| format!("{name} is not set").into())
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     hookwell::telemetry::init();
+    let settings = ProcessorSettings::from_env()?;
     let sdk = hookwell::aws::sdk_config(Duration::from_secs(10)).await;
     let sqs = hookwell::aws::SqsClient::new(&sdk);
-    let cfg = ProcessorConfig::from_env()?;
-    let origin = SourcesOrigin::from_env(&sdk)?;
-    let store = DynamoDbEventStore::new(
-        hookwell::aws::DynamoDbClient::new(&sdk),
-        env("HOOKWELL_TABLE")?,
-    );
-    let retry = SqsRetryScheduler::new(sqs.clone(), env("HOOKWELL_QUEUE_URL")?);
+    let origin = SourcesOrigin::new(&settings.sources, &sdk);
+    let store = DynamoDbEventStore::new(hookwell::aws::DynamoDbClient::new(&sdk), settings.table);
+    let retry = SqsRetryScheduler::new(sqs.clone(), settings.queue_url);
     // During init, not on the first batch: the configuration, and both connections.
     let (sources, table, queue) = tokio::join!(origin.load(), store.warm(), retry.warm());
     if let Err(e) = table {
@@ -44,11 +38,11 @@ async fn main() -> Result<(), Error> {
     let sources = sources?;
     let processor = Processor::new(
         store,
-        SqsDeadLetterQueue::new(sqs, env("HOOKWELL_DLQ_URL")?),
+        SqsDeadLetterQueue::new(sqs, settings.dlq_url),
         retry,
         routes(&sources)?,
-        cfg,
+        settings.processor,
     );
-    let refresher = Refresher::new(origin, Refresher::interval_from_env());
+    let refresher = Refresher::new(origin, settings.refresh);
     hookwell::lambda::run_processor(processor, refresher, routes).await
 }

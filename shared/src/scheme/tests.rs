@@ -25,7 +25,7 @@ fn check(
 ) -> Result<(), SignatureError> {
     scheme.verify(
         &secrets(keys),
-        SignedParts {
+        Unverified {
             headers: h,
             body,
             url_token: None,
@@ -645,7 +645,7 @@ fn url_token_is_compared_in_constant_time_and_fails_closed() {
     let run = |t: Option<&str>| {
         s.verify(
             &keys,
-            SignedParts {
+            Unverified {
                 headers: &h,
                 body: BODY,
                 url_token: t,

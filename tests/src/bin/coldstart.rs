@@ -136,8 +136,11 @@ async fn main() {
             };
             let mut env = fenv.clone();
             if function == "ingest-floor" {
-                env.retain(|(k, _)| k != "HOOKWELL_SOURCES_SECRET_ID");
-                env.push(("HOOKWELL_SOURCES_FILE".into(), DEV_SOURCES.into()));
+                env.retain(|(k, _)| k != hookwell::settings::var::SOURCES_SECRET_ID);
+                env.push((
+                    hookwell::settings::var::SOURCES_FILE.into(),
+                    DEV_SOURCES.into(),
+                ));
             }
             let (first, second) = (event(seed), event(seed + 1));
             let log = root.join(format!("target/coldstart-{function}.log"));

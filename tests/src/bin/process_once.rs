@@ -5,18 +5,20 @@
 #![allow(clippy::expect_used, clippy::print_stdout, clippy::panic)]
 
 use hookwell::queue::{InboundMessage, SqsDeadLetterQueue, SqsRetryScheduler};
-use hookwell::{DynamoDbEventStore, Processor, ProcessorConfig, Secret};
+use hookwell::settings::ProcessorSettings;
+use hookwell::{DynamoDbEventStore, Processor, Secret};
 use std::io::Write;
 use std::time::Duration;
 
 #[tokio::main]
 async fn main() {
-    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is required"));
-    let (queue, dlq, table, sink) = (
-        var("HOOKWELL_QUEUE_URL"),
-        var("HOOKWELL_DLQ_URL"),
-        var("HOOKWELL_TABLE"),
-        var("HOOKWELL_SINK_URL"),
+    // The function's own settings, read as it reads them.
+    let settings = ProcessorSettings::from_env().expect("settings");
+    let sink = std::env::var("HOOKWELL_SINK_URL").expect("HOOKWELL_SINK_URL is required");
+    let (queue, dlq, table) = (
+        settings.queue_url.clone(),
+        settings.dlq_url.clone(),
+        settings.table.clone(),
     );
     let sdk = hookwell::aws::sdk_config(Duration::from_secs(10)).await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
@@ -35,7 +37,7 @@ async fn main() {
         SqsDeadLetterQueue::new(sqs.clone(), &dlq),
         SqsRetryScheduler::new(sqs.clone(), &queue),
         router,
-        ProcessorConfig::from_env().expect("config"),
+        settings.processor,
     );
     let got = sqs
         .receive_message()
