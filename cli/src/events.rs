@@ -1,16 +1,9 @@
 //! `hookwell events`: delivery history from the events table, newest first.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use hookwell::store::EventRecord;
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub source: Option<String>,
-    pub status: Option<String>,
-    pub since: Option<OffsetDateTime>,
-    pub limit: usize,
-}
+pub use hookwell::store::HistoryFilter as Filter;
 
 /// Parses `--since`: an RFC 3339 time, or a duration back from now (`90s`, `15m`, `1h30m`,
 /// `7d`, `1w`; humantime's syntax).
@@ -26,64 +19,16 @@ pub fn parse_since(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, Strin
         .ok_or_else(|| format!("`{s}`: too long ago"))
 }
 
-/// Scans the table (bounded: at most 100 pages), filtering on the server where it can.
-/// Fine for an operator's look at history; a very large table wants a narrower `--since`.
+/// The history, newest first (the table's layout stays in `hookwell::store`).
 pub async fn list(
     ddb: &aws_sdk_dynamodb::Client,
     table: &str,
     f: &Filter,
 ) -> Result<Vec<EventRecord>, String> {
-    let mut conds = Vec::new();
-    let mut values = std::collections::HashMap::new();
-    let mut names = std::collections::HashMap::new();
-    if let Some(s) = &f.source {
-        conds.push("#source = :source");
-        names.insert("#source".to_owned(), "source".to_owned());
-        values.insert(":source".to_owned(), AttributeValue::S(s.clone()));
-    }
-    if let Some(s) = &f.status {
-        conds.push("#status = :status");
-        names.insert("#status".to_owned(), "status".to_owned());
-        values.insert(
-            ":status".to_owned(),
-            AttributeValue::S(s.to_ascii_uppercase()),
-        );
-    }
-    if let Some(t) = f.since {
-        conds.push("received_at >= :since");
-        values.insert(
-            ":since".to_owned(),
-            AttributeValue::S(
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default(),
-            ),
-        );
-    }
-    let mut out = Vec::new();
-    let mut start = None;
-    for _ in 0..100 {
-        let mut req = ddb
-            .scan()
-            .table_name(table)
-            .set_exclusive_start_key(start.take());
-        if !conds.is_empty() {
-            req = req
-                .filter_expression(conds.join(" AND "))
-                .set_expression_attribute_values(Some(values.clone()));
-            if !names.is_empty() {
-                req = req.set_expression_attribute_names(Some(names.clone()));
-            }
-        }
-        let page = req.send().await.map_err(|e| hookwell::aws::describe(&e))?;
-        out.extend(page.items().iter().filter_map(EventRecord::from_item));
-        match page.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => break,
-        }
-    }
-    out.sort_by(|a, b| b.received_at.cmp(&a.received_at));
-    out.truncate(f.limit.max(1));
-    Ok(out)
+    hookwell::DynamoDbEventStore::new(ddb.clone(), table)
+        .history(f)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Received-to-completed time, what an operator asks of a delivery ("how late was it

@@ -32,15 +32,7 @@ pub async fn serve(
                     return hookwell::ingest::error_response(&e).map(axum::body::Body::from);
                 }
             };
-            let resp = ingest
-                .handle(IngestRequest {
-                    method: parts.method,
-                    path: parts.uri.path().to_owned(),
-                    query: parts.uri.query().map(str::to_owned),
-                    headers: parts.headers,
-                    body,
-                })
-                .await;
+            let resp = ingest.handle(IngestRequest::from_parts(parts, body)).await;
             resp.map(axum::body::Body::from)
         }
     });

@@ -5,8 +5,9 @@
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
+use hookwell::queue::MemoryQueue;
 use hookwell::{Ingest, IngestRequest, SourcesCell};
-use hookwell_fuzz::{append_headers, append_signature, sources, FuzzHeaderName, MemQueue};
+use hookwell_fuzz::{append_headers, append_signature, sources, FuzzHeaderName};
 use http::{HeaderMap, Method};
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};
@@ -69,11 +70,9 @@ fuzz_target!(|input: Input| {
         );
     }
     append_headers(&mut headers, &input.headers);
-    let queue = MemQueue {
-        fail: input.queue_down,
-        ..MemQueue::default()
-    };
-    let sent = queue.sent.clone();
+    let queue = MemoryQueue::default();
+    queue.set_down(input.queue_down);
+    let sent = queue.clone();
     let ingest = Ingest::new(SourcesCell::new(sources().clone()), queue)
         .with_clock(|| time::OffsetDateTime::from_unix_timestamp(NOW).expect("valid time"))
         .with_metrics_sink(Arc::new(|_: &str| {}));
@@ -90,7 +89,7 @@ fuzz_target!(|input: Input| {
         [200, 400, 401, 404, 405, 413, 503].contains(&status),
         "unexpected status {status}"
     );
-    let n = sent.lock().expect("lock").len();
+    let n = sent.sent().len();
     if status != 200 {
         assert!(n == 0, "{n} enqueued for a {status}");
     }

@@ -4,9 +4,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use arbitrary::Arbitrary;
-use hookwell::{AcceptedEvent, Envelope, EventQueue, QueueError, Sources};
+use hookwell::{Envelope, Sources};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 const SOURCES: &str = include_str!("../../infra/local/sources.json");
 
@@ -97,25 +97,4 @@ pub fn assert_round_trip(env: &Envelope) {
     let json = env.to_json();
     let back = Envelope::from_json(&json).expect("an envelope we wrote must parse");
     assert!(back == *env, "envelope changed through JSON");
-}
-
-/// Records what ingest enqueued; fails on demand to exercise the 503 path.
-#[derive(Debug, Default, Clone)]
-pub struct MemQueue {
-    pub sent: Arc<Mutex<Vec<String>>>,
-    pub fail: bool,
-}
-
-#[async_trait::async_trait]
-impl EventQueue for MemQueue {
-    async fn enqueue(&self, event: &AcceptedEvent) -> Result<(), QueueError> {
-        if self.fail {
-            return Err(QueueError("fuzz: queue down".into()));
-        }
-        self.sent
-            .lock()
-            .unwrap()
-            .push(event.message_body().to_owned());
-        Ok(())
-    }
 }

@@ -23,6 +23,8 @@ use std::sync::Arc;
 /// limit leaves room for the envelope's fields and attributes; the encoded envelope is checked
 /// again before sending, since JSON escaping or base64 can grow a body.
 pub const SQS_MAX_MESSAGE_BYTES: usize = 1_048_576;
+/// The default `max_body_bytes` of a source, and the largest allowed: 1 MiB less 16 KiB
+/// left for the envelope.
 pub const DEFAULT_MAX_BODY_BYTES: usize = SQS_MAX_MESSAGE_BYTES - 16 * 1024;
 
 /// The built-in scheme names, in the order the README lists them.
@@ -40,14 +42,31 @@ pub const BUILT_IN_SCHEMES: &[&str] = &[
     "url_token",
 ];
 
+/// Why the sources document could not be loaded. Messages name the problem and where it is,
+/// never a secret's value.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The document is not JSON of the expected shape (an unknown field, a wrong type...); holds
+    /// only the kind of error and its line and column.
     #[error("sources configuration is not valid JSON of the expected shape: {0}")]
     Parse(String),
+    /// A source, or a route, is invalid.
     #[error("source `{source_name}`: {reason}")]
-    Source { source_name: String, reason: String },
+    Source {
+        /// The source's name, or `routes[<index>]` for a route.
+        source_name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The document could not be read: a missing file, an unreachable secret or one with no
+    /// string value.
     #[error("cannot read sources configuration from {origin}: {reason}")]
-    Read { origin: String, reason: String },
+    Read {
+        /// The file's path, or `secret <id>`.
+        origin: String,
+        /// Why reading it failed.
+        reason: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,34 +81,46 @@ struct RawConfig {
 /// Empty `sources` / `event_types` match everything.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RouteConfig {
+    /// Names of the sources this route applies to; empty matches every source.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Event types this route applies to; empty matches every event type.
     #[serde(default)]
     pub event_types: Vec<String>,
+    /// The handler to run and its options (the route's `handler` key and its fields).
     #[serde(flatten)]
     pub handler: HandlerConfig,
 }
 
+/// A built-in handler and its options, selected by the route's `handler` name
+/// (`forward`, `notify_recipients` or `chat_relay`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "handler", rename_all = "snake_case")]
 pub enum HandlerConfig {
     /// POST the original payload to `url`, signed with Standard Webhooks headers.
     Forward {
+        /// Where to POST; must start with `http://` or `https://`.
         url: String,
+        /// The Standard Webhooks signing key (`whsec_<base64>`), checked when the document loads.
         secret: Secret,
+        /// Request timeout in milliseconds; `None` uses the handler's default (10 s).
         #[serde(default)]
         timeout_ms: Option<u64>,
     },
     /// The Sendbird example: notify a new message's other members through a push gateway.
     NotifyRecipients {
+        /// The push gateway's endpoint; must start with `http://` or `https://`.
         url: String,
+        /// Request timeout in milliseconds; `None` uses the handler's default (10 s).
         #[serde(default)]
         timeout_ms: Option<u64>,
     },
     /// The group manager's and Bubble's example: relay chat activity (messages, members
     /// joining) as one line of text to a chat webhook (`{"text": ...}`).
     ChatRelay {
+        /// The chat webhook's URL; must start with `http://` or `https://`.
         url: String,
+        /// Request timeout in milliseconds; `None` uses the handler's default (10 s).
         #[serde(default)]
         timeout_ms: Option<u64>,
     },
@@ -130,9 +161,11 @@ pub struct Source {
 }
 
 impl Source {
+    /// The source's name: its key in the document and the `{source}` of `/webhooks/{source}`.
     pub fn name(&self) -> &str {
         &self.name
     }
+    /// How deliveries to this source are verified.
     pub fn scheme(&self) -> &Scheme {
         &self.scheme
     }
@@ -144,12 +177,17 @@ impl Source {
     pub fn identity_preset(&self) -> Option<&str> {
         self.identity_preset.as_deref()
     }
+    /// The active secrets, in configured order (never empty); a delivery that verifies with
+    /// any of them is accepted.
     pub fn secrets(&self) -> &[Secret] {
         &self.secrets
     }
+    /// Where a delivery's event type and event id come from: the configured preset or spec,
+    /// else the scheme's own preset, else the generic rule.
     pub fn identity(&self) -> &IdentitySpec {
         &self.identity
     }
+    /// Largest accepted body, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
     }
@@ -160,6 +198,8 @@ impl Source {
 pub struct Sources(Arc<BTreeMap<String, Source>>, Arc<Vec<RouteConfig>>);
 
 impl Sources {
+    /// Parses and checks a sources document; the error names the first invalid source or
+    /// route.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         // serde's message may quote the offending value; keep only its position.
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| {
@@ -187,6 +227,7 @@ impl Sources {
         Ok(Self(Arc::new(out), Arc::new(raw.routes)))
     }
 
+    /// Reads and checks the sources document in the file at `path`.
     pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
             origin: path.display().to_string(),
@@ -195,14 +236,17 @@ impl Sources {
         Self::from_json(&text)
     }
 
+    /// The source named `name`, or `None` when no such source is configured.
     pub fn get(&self, name: &str) -> Option<&Source> {
         self.0.get(name)
     }
 
+    /// Every configured source name, in sorted order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
     }
 
+    /// The processor's routes, in document order (empty when the document has none).
     pub fn routes(&self) -> &[RouteConfig] {
         &self.1
     }
@@ -421,15 +465,22 @@ mod tests {
 /// secret in AWS (the same JSON either way).
 #[derive(Debug, Clone)]
 pub enum SourcesOrigin {
+    /// A JSON file, in development (`HOOKWELL_SOURCES_FILE`).
     File(std::path::PathBuf),
+    /// A Secrets Manager secret whose string value is the document, in AWS
+    /// (`HOOKWELL_SOURCES_SECRET_ID`).
+    #[cfg(feature = "aws")]
     SecretsManager {
+        /// The client that reads the secret.
         client: aws_sdk_secretsmanager::Client,
+        /// The secret's name or ARN.
         secret_id: String,
     },
 }
 
 impl SourcesOrigin {
     /// The origin for a location read by [`crate::settings`].
+    #[cfg(feature = "aws")]
     pub fn new(at: &crate::settings::SourcesLocation, sdk: &aws_config::SdkConfig) -> Self {
         match at {
             crate::settings::SourcesLocation::Secret(id) => Self::SecretsManager {
@@ -440,9 +491,11 @@ impl SourcesOrigin {
         }
     }
 
+    /// Reads the document from its origin, afresh on every call, and checks it.
     pub async fn load(&self) -> Result<Sources, ConfigError> {
         match self {
             Self::File(path) => Sources::from_file(path),
+            #[cfg(feature = "aws")]
             Self::SecretsManager { client, secret_id } => {
                 let out = client
                     .get_secret_value()
@@ -475,6 +528,8 @@ pub struct Refresher {
 }
 
 impl Refresher {
+    /// Reloads from `origin` every `interval`; the configuration in hand counts as loaded now,
+    /// so the first reload is due one `interval` after this call.
     pub fn new(origin: SourcesOrigin, interval: std::time::Duration) -> Self {
         Self {
             origin,

@@ -9,13 +9,17 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
+/// The envelope format version ingest writes (`v`); [`Envelope::from_json`] refuses others.
 pub const ENVELOPE_VERSION: u32 = 1;
 
+/// How [`Envelope::body`] holds the payload bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BodyEncoding {
+    /// The payload is UTF-8 and `body` is that text (the default; omitted from the JSON).
     #[default]
     Utf8,
+    /// The payload is not UTF-8 and `body` is its standard base64 (`"body_encoding":"base64"`).
     Base64,
 }
 
@@ -25,17 +29,29 @@ impl BodyEncoding {
     }
 }
 
+/// One event as a queue message: who sent it, its type and id, when it arrived, and its
+/// payload exactly as received.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
+    /// Envelope format version: always [`ENVELOPE_VERSION`].
     pub v: u32,
+    /// The configured source name the delivery came in under (`/webhooks/{source}`).
     pub source: String,
+    /// The event type, as the source's identity rules read it.
     pub event_type: String,
+    /// The event id, unique within the source; with `source`, the deduplication key.
     pub event_id: String,
+    /// When ingest accepted the delivery; RFC 3339 in the JSON.
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
+    /// The event's payload as received (for a split delivery such as LINE's, that event's
+    /// bytes): the text itself, or base64 when `body_encoding` says so.
     pub body: String,
+    /// How `body` holds the payload; omitted from the JSON when UTF-8.
     #[serde(default, skip_serializing_if = "BodyEncoding::is_utf8")]
     pub body_encoding: BodyEncoding,
+    /// Provider headers kept for handlers (the identity rules' `keep_headers`, lowercase
+    /// names, trimmed values); omitted from the JSON when empty.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
 }
@@ -58,12 +74,16 @@ impl std::fmt::Debug for Envelope {
 /// Why a queue message is not a usable envelope: permanent, never worth a retry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvelopeError {
+    /// Not JSON, or not the envelope's shape; holds serde's error category and column only.
     #[error("not an envelope: {0}")]
     Malformed(String),
+    /// A version `v` other than [`ENVELOPE_VERSION`].
     #[error("unsupported envelope version {0}")]
     Version(u32),
+    /// `source`, `event_type` or `event_id` (the one named) is empty.
     #[error("envelope field `{0}` is empty")]
     Empty(&'static str),
+    /// `body_encoding` is base64 but `body` does not decode as base64.
     #[error("envelope body is not valid base64")]
     BadBase64,
 }

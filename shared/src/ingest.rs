@@ -11,42 +11,76 @@ use crate::queue::{EventQueue, QueueError};
 use crate::scheme::SignatureError;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use time::OffsetDateTime;
 use tracing::{info, info_span, warn, Instrument};
 
 /// An HTTP request as ingest sees it, whatever front end delivered it.
 #[derive(Debug, Clone)]
 pub struct IngestRequest {
+    /// The HTTP method; anything but POST is refused with 405.
     pub method: Method,
+    /// The URL path without the query: `[/stage]/webhooks/{source}[/{token}]`.
     pub path: String,
+    /// The raw query string, without `?` (may carry `token=`); None when the URL has none.
     pub query: Option<String>,
+    /// The request headers as received.
     pub headers: HeaderMap,
+    /// The whole raw body: the bytes the signature is checked against.
     pub body: Bytes,
+}
+
+impl IngestRequest {
+    /// From any `http` request's parts and its whole body (Lambda's, or a plain server's).
+    pub fn from_parts(parts: http::request::Parts, body: Bytes) -> Self {
+        Self {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers,
+            body,
+        }
+    }
 }
 
 /// Every way a delivery can be refused, each mapped once to a status and a stable code.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// The path is not `/webhooks/{source}[/{token}]`: 404 `not_found`.
     #[error("no route: POST /webhooks/{{source}}")]
     NoRoute,
+    /// Anything but POST: 405 `method_not_allowed`, with `Allow: POST`.
     #[error("method not allowed: use POST")]
     MethodNotAllowed,
+    /// No source is configured under the path's name: 404 `unknown_source`.
     #[error("no source is configured under this name")]
     UnknownSource,
+    /// The body is over the source's `max_body_bytes`: 413 `payload_too_large`.
     #[error("body is {size} bytes; this source accepts at most {limit}")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The body's length, in bytes.
+        size: usize,
+        /// The source's `max_body_bytes`.
+        limit: usize,
+    },
+    /// The body is empty: 400 `empty_body`.
     #[error("body is empty")]
     EmptyBody,
+    /// No valid signature, timestamp or URL token: 401 `missing_signature`,
+    /// `invalid_signature` or `stale_timestamp`.
     #[error("{0}")]
     Signature(#[from] SignatureError),
+    /// Verified but not acceptable: 400 `malformed_body` (the events cannot be identified), or
+    /// 413 `payload_too_large` (an envelope would not fit in an SQS message).
     #[error("{0}")]
     Accept(#[from] AcceptError),
+    /// The queue did not take an event: 503 `queue_unavailable`, with `Retry-After: 5`.
     #[error("the queue is unavailable; retry later")]
     Queue(#[from] QueueError),
 }
 
 impl IngestError {
+    /// The HTTP status this refusal is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NoRoute | Self::UnknownSource => StatusCode::NOT_FOUND,
@@ -60,6 +94,7 @@ impl IngestError {
         }
     }
 
+    /// The stable machine-readable code, the `error` field of the JSON answer.
     pub fn code(&self) -> &'static str {
         match self {
             Self::NoRoute => "not_found",
@@ -91,25 +126,23 @@ impl IngestError {
     }
 }
 
-/// The current sources; replaced whole when the configuration is refreshed.
+/// The current sources; replaced whole when the configuration is refreshed. Cloning the cell
+/// shares it.
 #[derive(Debug, Clone)]
-pub struct SourcesCell(Arc<RwLock<Sources>>);
+pub struct SourcesCell(Arc<crate::swap::Swap<Sources>>);
 
 impl SourcesCell {
+    /// A cell holding `sources`.
     pub fn new(sources: Sources) -> Self {
-        Self(Arc::new(RwLock::new(sources)))
+        Self(Arc::new(crate::swap::Swap::new(sources)))
     }
-    pub fn current(&self) -> Sources {
-        match self.0.read() {
-            Ok(g) => g.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+    /// The sources as of now (a handle, not a copy).
+    pub fn current(&self) -> Arc<Sources> {
+        self.0.current()
     }
+    /// Swaps in a new configuration; requests that already took the old one finish with it.
     pub fn replace(&self, sources: Sources) {
-        match self.0.write() {
-            Ok(mut g) => *g = sources,
-            Err(poisoned) => *poisoned.into_inner() = sources,
-        }
+        self.0.replace(sources);
     }
 }
 
@@ -149,6 +182,7 @@ fn query_token(query: Option<&str>) -> Option<&str> {
 }
 
 impl<Q: EventQueue> Ingest<Q> {
+    /// Ingest over `sources` and `queue`, with the system clock and metric lines on stdout.
     pub fn new(sources: SourcesCell, queue: Q) -> Self {
         Self {
             sources,
@@ -173,6 +207,7 @@ impl<Q: EventQueue> Ingest<Q> {
         self
     }
 
+    /// The sources cell, through which a configuration refresh replaces the sources.
     pub fn sources(&self) -> &SourcesCell {
         &self.sources
     }

@@ -1,34 +1,48 @@
 //! hookwell: receive webhooks on AWS Lambda and never lose one.
 //!
-//! The domain lives here, free of Lambda types: sources and their signature schemes
-//! ([`scheme`], [`config`]), typed delivery states ([`delivery`]), event identity
-//! ([`identity`]), the queue envelope ([`envelope`]) and ports with one AWS implementation each
-//! ([`queue`]). The `lambda` feature adds thin adapters for the function binaries.
+//! The pipeline, in the order a delivery travels it:
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`config`], [`settings`] | the sources document (schemes, secrets, routes) and the functions' `HOOKWELL_*` settings |
+//! | [`verify`] | signature schemes, secrets, typed delivery states, event identity |
+//! | [`envelope`] | the versioned queue message |
+//! | [`ingest`] | the HTTP contract: verify, identify, enqueue, answer |
+//! | [`queue`], [`store`] | the ports: the queue and the events table |
+//! | [`process`] | the processor: claim, route to handlers, complete or retry on the schedule |
+//! | [`aws`] | the one AWS implementation of each port (SQS, DynamoDB) and the SDK set-up |
+//! | [`ops`] | replay from the DLQ, the local stack, the providers' samples |
+//! | [`metrics`], [`telemetry`] | CloudWatch EMF lines and logs |
+//! | `lambda` | thin adapters for the two function binaries (features `lambda-http`, `lambda-sqs`) |
+//!
+//! The domain is free of Lambda types. The most used items are re-exported at the root, and
+//! so are the modules under their earlier flat names (`hookwell::scheme`, `hookwell::processor`,
+//! ...), so existing handler code keeps compiling.
 
+#![warn(missing_docs)]
+
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod config;
-pub mod delivery;
 pub mod envelope;
-pub mod handler;
-pub mod handlers;
-pub mod identity;
 pub mod ingest;
-pub mod jsonpick;
 #[cfg(any(feature = "lambda-http", feature = "lambda-sqs"))]
 pub mod lambda;
-pub mod local;
 pub mod metrics;
-pub mod payloads;
-pub mod processor;
+pub mod ops;
+pub mod process;
 pub mod queue;
-pub mod replay;
-pub mod retry;
-pub mod samples;
-pub mod scheme;
-pub mod secret;
 pub mod settings;
 pub mod store;
+mod swap;
 pub mod telemetry;
+pub mod verify;
+
+pub use ops::samples;
+#[cfg(feature = "aws")]
+pub use ops::{local, replay};
+pub use process::{handler, handlers, payloads, processor, retry};
+pub use verify::{delivery, identity, scheme, secret};
 
 pub use config::{Source, Sources};
 pub use delivery::{AcceptedEvent, Unverified, Verified};
@@ -36,6 +50,10 @@ pub use envelope::Envelope;
 pub use handler::{Event, Handler, HandlerError, Router};
 pub use ingest::{Ingest, IngestError, IngestRequest, SourcesCell};
 pub use processor::{Processor, ProcessorConfig};
-pub use queue::{EventQueue, QueueError, SqsEventQueue};
+#[cfg(feature = "aws")]
+pub use queue::SqsEventQueue;
+pub use queue::{EventQueue, QueueError};
 pub use secret::Secret;
-pub use store::{DynamoDbEventStore, EventStore};
+#[cfg(feature = "aws")]
+pub use store::DynamoDbEventStore;
+pub use store::EventStore;

@@ -20,7 +20,7 @@ pub fn namespace() -> &'static str {
     })
 }
 
-/// CloudWatch's rule for namespaces: 1-255 of letters, digits and `.-_/#:`, not starting
+/// CloudWatch's rule for namespaces: 1-255 of letters, digits, spaces and `.-_/#:`, not starting
 /// with `AWS/`.
 fn valid_namespace(n: &str) -> bool {
     (1..=255).contains(&n.len())
@@ -32,6 +32,7 @@ fn valid_namespace(n: &str) -> bool {
 /// Where EMF lines go: stdout in Lambda (CloudWatch Logs picks them up), a buffer in tests.
 pub type MetricsSink = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// The default sink: prints each EMF line to stdout, where CloudWatch Logs picks it up.
 #[allow(clippy::print_stdout)]
 pub fn stdout_sink() -> MetricsSink {
     Arc::new(|line: &str| println!("{line}"))

@@ -1,8 +1,23 @@
-//! The queue port (ingest's only side effect) and its SQS implementation.
+//! The queue ports: where ingest puts accepted events ([`EventQueue`], its only side
+//! effect), and what the processor needs from the queue ([`DeadLetterQueue`],
+//! [`RetryScheduler`]). The SQS implementations are in `crate::aws::sqs`; an in-memory
+//! one for tests is [`MemoryQueue`].
 
 use crate::delivery::AcceptedEvent;
 use async_trait::async_trait;
-use aws_sdk_sqs::types::MessageAttributeValue;
+
+#[cfg(feature = "aws")]
+pub(crate) use crate::aws::sqs::string_attribute;
+#[cfg(feature = "aws")]
+pub use crate::aws::sqs::{
+    queue_arn, string_attributes, warm_queue, SqsDeadLetterQueue, SqsEventQueue, SqsRetryScheduler,
+};
+
+/// Whether SQS accepts `c` in a message body or string attribute: `#x9 | #xA | #xD |
+/// #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF` (Rust chars are never surrogates).
+pub fn sqs_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
 
 /// The queue could not take the message: the provider must retry (HTTP 503).
 #[derive(Debug, thiserror::Error)]
@@ -12,94 +27,43 @@ pub struct QueueError(pub String);
 /// Where accepted events go. `enqueue` returns only once the message is durable.
 #[async_trait]
 pub trait EventQueue: Send + Sync {
+    /// Sends the event's envelope; `Ok` only once the queue holds the message durably.
     async fn enqueue(&self, event: &AcceptedEvent) -> Result<(), QueueError>;
 }
 
-/// The SQS queue, with source, event_type and event_id as message attributes so consumers
-/// and operators can filter without parsing bodies.
-#[derive(Debug, Clone)]
-pub struct SqsEventQueue {
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
+/// An in-memory queue: the message bodies ingest enqueued, in order, and a switch that makes
+/// every send fail (the 503 path). For unit tests, the fuzz targets and anything that wants
+/// ingest without SQS. Clones share the same queue.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryQueue {
+    sent: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-impl SqsEventQueue {
-    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        Self {
-            client,
-            queue_url: queue_url.into(),
+impl MemoryQueue {
+    /// What was enqueued so far.
+    pub fn sent(&self) -> Vec<String> {
+        match self.sent.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
         }
     }
-
-    /// One cheap call during a cold start: opens (and pools) the connection with its TLS
-    /// handshake, so the first delivery does not pay for it, and fails fast on a wrong URL.
-    pub async fn warm(&self) -> Result<(), QueueError> {
-        warm_queue(&self.client, &self.queue_url).await
+    /// While down, every send fails as an unreachable queue would.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
     }
-}
-
-/// `GetQueueAttributes(QueueArn)`: free of side effects, answered by the queue itself.
-pub async fn warm_queue(client: &aws_sdk_sqs::Client, queue_url: &str) -> Result<(), QueueError> {
-    queue_arn(client, queue_url).await.map(|_| ())
-}
-
-/// The queue's ARN (what redrive and event source mappings name it by).
-pub async fn queue_arn(
-    client: &aws_sdk_sqs::Client,
-    queue_url: &str,
-) -> Result<String, QueueError> {
-    use aws_sdk_sqs::types::QueueAttributeName;
-    client
-        .get_queue_attributes()
-        .queue_url(queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .map_err(|e| QueueError(crate::aws::describe(&e)))?
-        .attributes
-        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-        .ok_or_else(|| QueueError(format!("{queue_url} has no ARN")))
-}
-
-/// Whether SQS accepts `c` in a message body or string attribute: `#x9 | #xA | #xD |
-/// #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF` (Rust chars are never surrogates).
-pub fn sqs_allows(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// A string attribute value; characters SQS refuses become U+FFFD, so a provider's event
-/// type or a downstream's error text can never make a send fail.
-pub(crate) fn string_attribute(value: &str) -> Result<MessageAttributeValue, QueueError> {
-    let value: std::borrow::Cow<'_, str> = if value.chars().all(sqs_allows) {
-        value.into()
-    } else {
-        value
-            .chars()
-            .map(|c| if sqs_allows(c) { c } else { '\u{FFFD}' })
-            .collect::<String>()
-            .into()
-    };
-    MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(value)
-        .build()
-        .map_err(|e| QueueError(e.to_string()))
 }
 
 #[async_trait]
-impl EventQueue for SqsEventQueue {
+impl EventQueue for MemoryQueue {
     async fn enqueue(&self, event: &AcceptedEvent) -> Result<(), QueueError> {
-        let env = event.envelope();
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(event.message_body())
-            .message_attributes("source", string_attribute(&env.source)?)
-            .message_attributes("event_type", string_attribute(&env.event_type)?)
-            .message_attributes("event_id", string_attribute(&env.event_id)?)
-            .send()
-            .await
-            .map_err(|e| QueueError(crate::aws::describe(&e)))?;
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(QueueError("in-memory queue is down".into()));
+        }
+        match self.sent.lock() {
+            Ok(mut g) => g.push(event.message_body().to_owned()),
+            Err(p) => p.into_inner().push(event.message_body().to_owned()),
+        }
         Ok(())
     }
 }
@@ -107,8 +71,12 @@ impl EventQueue for SqsEventQueue {
 /// A message as the processor received it from SQS.
 #[derive(Debug, Clone, Default)]
 pub struct InboundMessage {
+    /// SQS's message id.
     pub message_id: String,
+    /// The handle of this receive, to delete or postpone the message; None if the event had
+    /// none.
     pub receipt_handle: Option<String>,
+    /// The message body (normally an envelope's JSON); None if the event had none.
     pub body: Option<String>,
     /// SQS ApproximateReceiveCount (1 on first delivery).
     pub receive_count: u32,
@@ -118,11 +86,13 @@ pub struct InboundMessage {
 
 /// Message attribute naming why a message was dead-lettered by the processor.
 pub const ATTR_FAILURE_REASON: &str = "failure_reason";
+/// Message attribute holding when the processor dead-lettered the message (RFC 3339).
 pub const ATTR_FAILED_AT: &str = "failed_at";
 
 /// Where permanently failed messages go, with their reason.
 #[async_trait]
 pub trait DeadLetterQueue: Send + Sync {
+    /// Sends `msg` to the dead-letter queue, `reason` in its [`ATTR_FAILURE_REASON`] attribute.
     async fn dead_letter(&self, msg: &InboundMessage, reason: &str) -> Result<(), QueueError>;
 }
 
@@ -130,151 +100,11 @@ pub trait DeadLetterQueue: Send + Sync {
 /// visibility timeout or an immediate hammering retry.
 #[async_trait]
 pub trait RetryScheduler: Send + Sync {
+    /// Keeps the received message hidden for `delay` before its next delivery (SQS caps one
+    /// call at 12 h).
     async fn postpone(
         &self,
         receipt_handle: &str,
         delay: std::time::Duration,
     ) -> Result<(), QueueError>;
-}
-
-#[derive(Debug, Clone)]
-pub struct SqsDeadLetterQueue {
-    client: aws_sdk_sqs::Client,
-    dlq_url: String,
-}
-
-impl SqsDeadLetterQueue {
-    pub fn new(client: aws_sdk_sqs::Client, dlq_url: impl Into<String>) -> Self {
-        Self {
-            client,
-            dlq_url: dlq_url.into(),
-        }
-    }
-}
-
-#[async_trait]
-impl DeadLetterQueue for SqsDeadLetterQueue {
-    async fn dead_letter(&self, msg: &InboundMessage, reason: &str) -> Result<(), QueueError> {
-        let mut req = self
-            .client
-            .send_message()
-            .queue_url(&self.dlq_url)
-            .message_body(
-                msg.body
-                    .as_deref()
-                    .filter(|b| !b.is_empty())
-                    .unwrap_or("(empty)"),
-            );
-        for (k, v) in &msg.attributes {
-            if k == ATTR_FAILURE_REASON || k == ATTR_FAILED_AT || v.is_empty() {
-                continue;
-            }
-            req = req.message_attributes(k, string_attribute(v)?);
-        }
-        let reason: String = reason.chars().take(1000).collect();
-        let now = crate::store::rfc3339(time::OffsetDateTime::now_utc());
-        req.message_attributes(ATTR_FAILURE_REASON, string_attribute(&reason)?)
-            .message_attributes(ATTR_FAILED_AT, string_attribute(&now)?)
-            .send()
-            .await
-            .map_err(|e| QueueError(crate::aws::describe(&e)))?;
-        Ok(())
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct SqsRetryScheduler {
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
-}
-
-impl SqsRetryScheduler {
-    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        Self {
-            client,
-            queue_url: queue_url.into(),
-        }
-    }
-
-    /// See [`SqsEventQueue::warm`].
-    pub async fn warm(&self) -> Result<(), QueueError> {
-        warm_queue(&self.client, &self.queue_url).await
-    }
-}
-
-/// SQS's maximum visibility timeout.
-const MAX_VISIBILITY_SECS: u64 = 43_200;
-
-#[async_trait]
-impl RetryScheduler for SqsRetryScheduler {
-    async fn postpone(
-        &self,
-        receipt_handle: &str,
-        delay: std::time::Duration,
-    ) -> Result<(), QueueError> {
-        let secs = delay.as_secs().min(MAX_VISIBILITY_SECS);
-        self.client
-            .change_message_visibility()
-            .queue_url(&self.queue_url)
-            .receipt_handle(receipt_handle)
-            .visibility_timeout(i32::try_from(secs).unwrap_or(0))
-            .send()
-            .await
-            .map_err(|e| QueueError(crate::aws::describe(&e)))?;
-        Ok(())
-    }
-}
-
-impl InboundMessage {
-    /// From a message received with the SDK (`message_attribute_names("All")` and the
-    /// `ApproximateReceiveCount` system attribute requested).
-    pub fn from_sdk(m: &aws_sdk_sqs::types::Message) -> Self {
-        let receive_count = m
-            .attributes()
-            .and_then(|a| {
-                a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
-            })
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(1);
-        Self {
-            message_id: m.message_id().unwrap_or_default().to_owned(),
-            receipt_handle: m.receipt_handle().map(str::to_owned),
-            body: m.body().map(str::to_owned),
-            receive_count,
-            attributes: string_attributes(m),
-        }
-    }
-}
-
-/// A received message's string attributes.
-pub fn string_attributes(
-    m: &aws_sdk_sqs::types::Message,
-) -> std::collections::BTreeMap<String, String> {
-    m.message_attributes()
-        .map(|a| {
-            a.iter()
-                .filter_map(|(k, v)| v.string_value().map(|s| (k.clone(), s.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn attributes_never_carry_characters_sqs_refuses() {
-        let v = string_attribute("type\u{0}\u{b}\u{FFFE}\u{FFFF}\u{1F}ok\té\u{10FFFF}").unwrap();
-        let got = v.string_value().unwrap();
-        assert!(got.chars().all(sqs_allows), "{got:?}");
-        assert_eq!(
-            got,
-            "type\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}ok\té\u{10FFFF}"
-        );
-        assert_eq!(
-            string_attribute("plain").unwrap().string_value(),
-            Some("plain")
-        );
-    }
 }

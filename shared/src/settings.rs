@@ -11,21 +11,37 @@ use std::time::Duration;
 
 /// The environment variables, by name.
 pub mod var {
+    /// URL of the SQS events queue: ingest sends to it, the processor reads from it (required).
     pub const QUEUE_URL: &str = "HOOKWELL_QUEUE_URL";
+    /// ARN of the events queue, for the CLI (redrive, the local poller); the functions ignore it.
     pub const QUEUE_ARN: &str = "HOOKWELL_QUEUE_ARN";
+    /// URL of the dead-letter queue (required by the processor).
     pub const DLQ_URL: &str = "HOOKWELL_DLQ_URL";
+    /// Name of the DynamoDB events table (required by the processor).
     pub const TABLE: &str = "HOOKWELL_TABLE";
+    /// Name or ARN of the Secrets Manager secret holding the sources document (AWS).
     pub const SOURCES_SECRET_ID: &str = "HOOKWELL_SOURCES_SECRET_ID";
+    /// Path of a sources document file (development); the secret wins when both are set.
     pub const SOURCES_FILE: &str = "HOOKWELL_SOURCES_FILE";
+    /// Seconds between reloads of the sources document (1 to 3600; default 300).
     pub const CONFIG_REFRESH_SECS: &str = "HOOKWELL_CONFIG_REFRESH_SECS";
+    /// Seconds a processor claim stays exclusive (1 to 43200; default 60).
     pub const LEASE_SECS: &str = "HOOKWELL_LEASE_SECS";
+    /// Hours event records are kept, and so duplicates recognised (24 to 87600; default 384).
     pub const RETENTION_HOURS: &str = "HOOKWELL_RETENTION_HOURS";
+    /// Records of one batch the processor handles at once (1 to 100; default 10).
     pub const CONCURRENCY: &str = "HOOKWELL_CONCURRENCY";
+    /// Waits between attempts of a failing event (default `5s,5m,30m,2h,5h,10h,10h`).
     pub const RETRY_SCHEDULE: &str = "HOOKWELL_RETRY_SCHEDULE";
+    /// Factor in (0, 1] that shortens every retry step, for drills (default 1).
     pub const RETRY_SCALE: &str = "HOOKWELL_RETRY_SCALE";
+    /// First wait, in seconds, when the table or the DLQ is unreachable (1 to 3600; default 5).
     pub const BACKOFF_BASE_SECS: &str = "HOOKWELL_BACKOFF_BASE_SECS";
+    /// Longest backoff wait, in seconds (1 to 43200, not below the base; default 900).
     pub const BACKOFF_MAX_SECS: &str = "HOOKWELL_BACKOFF_MAX_SECS";
+    /// CloudWatch metrics namespace (default `hookwell`; the template sets `hookwell/<stack>`).
     pub const METRICS_NAMESPACE: &str = "HOOKWELL_METRICS_NAMESPACE";
+    /// `json` for JSON log lines outside Lambda (in Lambda they are always JSON).
     pub const LOG_FORMAT: &str = "HOOKWELL_LOG_FORMAT";
 }
 
@@ -47,7 +63,9 @@ pub enum SourcesLocation {
 /// What the ingest function reads.
 #[derive(Debug, Clone)]
 pub struct IngestSettings {
+    /// URL of the SQS queue accepted deliveries are sent to.
     pub queue_url: String,
+    /// Where the sources document is read from.
     pub sources: SourcesLocation,
     /// How often the sources document is reloaded (1 s to 1 h; default 300 s).
     pub refresh: Duration,
@@ -56,11 +74,17 @@ pub struct IngestSettings {
 /// What the processor function reads.
 #[derive(Debug, Clone)]
 pub struct ProcessorSettings {
+    /// URL of the events queue.
     pub queue_url: String,
+    /// URL of the dead-letter queue.
     pub dlq_url: String,
+    /// Name of the events table.
     pub table: String,
+    /// Where the sources document is read from.
     pub sources: SourcesLocation,
+    /// How often the sources document is reloaded (1 s to 1 h; default 300 s).
     pub refresh: Duration,
+    /// Lease, retention, concurrency, retry schedule and backoff for records.
     pub processor: ProcessorConfig,
 }
 
@@ -205,6 +229,7 @@ fn process_env(name: &str) -> Option<String> {
 }
 
 impl IngestSettings {
+    /// Reads the process environment; every bad or missing value is reported in one error.
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(&process_env)
     }
@@ -225,6 +250,7 @@ impl IngestSettings {
 }
 
 impl ProcessorSettings {
+    /// Reads the process environment; every bad or missing value is reported in one error.
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(&process_env)
     }

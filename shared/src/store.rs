@@ -1,4 +1,6 @@
-//! The events table: idempotency claims and delivery history, behind a small port.
+//! The events table's port: idempotency claims and delivery history. The one AWS
+//! implementation, on DynamoDB, is `crate::aws::dynamodb` (the table's layout lives there
+//! alone).
 //!
 //! Key `pk` = `{source}#{event_id}`. A claim is ONE conditional write that succeeds when the
 //! event is new, its record expired (TTL deletion may lag 48 h, so expiry is checked here),
@@ -8,13 +10,18 @@
 //! ran out cannot overwrite the record of the one that took over.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
-use std::collections::HashMap;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+#[cfg(feature = "aws")]
+pub use crate::aws::dynamodb::DynamoDbEventStore;
+
+/// Record status: an attempt holds the claim (until its lease ends) and runs the handlers.
 pub const STATUS_IN_PROGRESS: &str = "IN_PROGRESS";
+/// Record status: the handlers succeeded; any later delivery of the event is a duplicate.
 pub const STATUS_COMPLETED: &str = "COMPLETED";
+/// Record status: an attempt failed; claimable again from `next_attempt_at` on, or at once
+/// when the event was dead-lettered.
 pub const STATUS_FAILED: &str = "FAILED";
 
 /// How long records are kept (and so how long a provider retry or a replay is recognised):
@@ -23,19 +30,27 @@ pub const STATUS_FAILED: &str = "FAILED";
 /// when the event completes or is dead-lettered, so a replay never finds its record gone.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(16 * 24 * 3600);
 
+/// What the processor asks for when it claims an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRequest {
+    /// The source's name.
     pub source: String,
+    /// The event id, unique within the source (the dedup key).
     pub event_id: String,
+    /// The event type, kept for the history.
     pub event_type: String,
+    /// When ingest received the delivery (the envelope's `received_at`).
     pub received_at: OffsetDateTime,
+    /// The current time, against which leases, retry times and expiry are judged.
     pub now: OffsetDateTime,
     /// How long the claim is ours before another attempt may take it over.
     pub lease: Duration,
+    /// How long the record is kept, counted from `now`.
     pub retention: Duration,
 }
 
 impl ClaimRequest {
+    /// The record's key, `{source}#{event_id}`.
     pub fn key(&self) -> String {
         format!("{}#{}", self.source, self.event_id)
     }
@@ -44,27 +59,35 @@ impl ClaimRequest {
 /// A held claim: the token proves ownership to `complete`, `release` and `fail`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
+    /// The record's key, `{source}#{event_id}`.
     pub key: String,
+    /// Random token naming this claim; the record's later writes are conditional on it.
     pub token: String,
     /// Attempts so far, this one included.
     pub attempts: u32,
+    /// How long the record is kept; counted again from when the event completes or is
+    /// dead-lettered.
     pub retention: Duration,
     /// Until when the claim is exclusive (whole seconds, as stored).
     pub lease_until: OffsetDateTime,
 }
 
+/// The answer to a claim: ours, a duplicate, or held back for now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClaimOutcome {
+    /// The event is ours: run its handlers, then `complete`, `release` or `fail` it.
     Claimed(Claim),
     /// Handled already: a duplicate delivery.
     AlreadyCompleted,
     /// Another attempt holds a live lease until this time.
     Held {
+        /// When that lease ends.
         lease_until: OffsetDateTime,
     },
     /// The event failed and its next attempt is due at this time (a retry step longer than
     /// SQS's 12-hour visibility ceiling is served in parts).
     NotYet {
+        /// When the next attempt is due.
         next_attempt_at: OffsetDateTime,
     },
 }
@@ -79,6 +102,7 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The name written to the record's `failure`: `permanent` or `exhausted`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Permanent => "permanent",
@@ -87,6 +111,7 @@ impl Failure {
     }
 }
 
+/// Why an events table call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The table could not be reached or refused the call: retry later.
@@ -100,23 +125,40 @@ pub enum StoreError {
 /// One row of delivery history.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EventRecord {
+    /// The source's name (`_undecodable` for a message that was not an envelope).
     pub source: String,
+    /// The event id (the SQS message id for a message that was not an envelope).
     pub event_id: String,
+    /// The event type; empty when the record has none.
     pub event_type: String,
+    /// `IN_PROGRESS`, `COMPLETED` or `FAILED` (the `STATUS_*` constants).
     pub status: String,
+    /// Attempts (claims) so far; 0 when not recorded.
     pub attempts: u32,
+    /// When ingest received the event, RFC 3339; `None` when not recorded.
     pub received_at: Option<String>,
+    /// When the event completed, RFC 3339; `None` until it has.
     pub completed_at: Option<String>,
+    /// How long the completing attempt's handlers ran, in milliseconds; `None` until then.
     pub duration_ms: Option<u64>,
+    /// The last failure's error text (at most 1000 characters); `None` if none since the
+    /// last success.
     pub last_error: Option<String>,
+    /// Kind of the last failure: `retryable`, `permanent` or `exhausted`; `None` if none.
     pub failure: Option<String>,
     /// When a retryable failure's next attempt is due.
     pub next_attempt_at: Option<String>,
 }
 
+/// The events table: claims that make each event's handlers run once in effect, and the
+/// records they leave (see the module docs).
 #[async_trait]
 pub trait EventStore: Send + Sync {
+    /// Claims the event in one conditional write; a losing claim says why, with no second
+    /// read. `Err` only when the table is unavailable.
     async fn claim(&self, req: &ClaimRequest) -> Result<ClaimOutcome, StoreError>;
+    /// Marks the claimed event COMPLETED with the handlers' `duration` and renews its
+    /// retention; [`StoreError::LostClaim`] when another attempt took it over.
     async fn complete(&self, claim: &Claim, duration: Duration) -> Result<(), StoreError>;
     /// A retryable failure: the record becomes FAILED with the error, claimable again from
     /// `next_attempt_at` on.
@@ -139,296 +181,22 @@ pub trait EventStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
-/// The DynamoDB events table.
-#[derive(Debug, Clone)]
-pub struct DynamoDbEventStore {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+/// Which history rows `DynamoDbEventStore::history` returns.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    /// Only this source's events; `None` for every source.
+    pub source: Option<String>,
+    /// IN_PROGRESS, COMPLETED or FAILED (any case).
+    pub status: Option<String>,
+    /// Received at or after.
+    pub since: Option<OffsetDateTime>,
+    /// At most this many rows (at least 1).
+    pub limit: usize,
 }
 
-impl DynamoDbEventStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
-    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
-        &self.client
-    }
-
-    /// One cheap read during a cold start (an eventually consistent `GetItem` of a key no
-    /// event has: half a read unit): the connection and its TLS handshake are ready before
-    /// the first batch, and a wrong table name fails fast. (`DescribeTable` would be free but
-    /// its model adds ~270 KB to the binary.)
-    pub async fn warm(&self) -> Result<(), StoreError> {
-        self.client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S("hookwell#warm-up".into()))
-            .projection_expression("pk")
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| StoreError::Unavailable(crate::aws::describe(&e)))
-    }
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
+/// RFC 3339, as the table and the envelope write times.
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
-}
-fn unix(t: OffsetDateTime) -> i64 {
-    t.unix_timestamp()
-}
-fn secs(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
-}
-fn token() -> String {
-    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
-}
-/// Error text is bounded so a chatty downstream cannot bloat the item (400 KB limit).
-fn bounded(e: &str) -> String {
-    e.chars().take(1000).collect()
-}
-
-fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, k: &str) -> Option<&'a str> {
-    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-fn get_n(item: &HashMap<String, AttributeValue>, k: &str) -> Option<i64> {
-    item.get(k)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|n| n.parse().ok())
-}
-
-impl EventRecord {
-    pub fn from_item(item: &HashMap<String, AttributeValue>) -> Option<Self> {
-        Some(Self {
-            source: get_s(item, "source")?.to_owned(),
-            event_id: get_s(item, "event_id")?.to_owned(),
-            event_type: get_s(item, "event_type").unwrap_or("").to_owned(),
-            status: get_s(item, "status")?.to_owned(),
-            attempts: u32::try_from(get_n(item, "attempts").unwrap_or(0)).unwrap_or(0),
-            received_at: get_s(item, "received_at").map(str::to_owned),
-            completed_at: get_s(item, "completed_at").map(str::to_owned),
-            duration_ms: get_n(item, "duration_ms").and_then(|d| u64::try_from(d).ok()),
-            last_error: get_s(item, "last_error").map(str::to_owned),
-            failure: get_s(item, "failure").map(str::to_owned),
-            next_attempt_at: get_n(item, "next_attempt_at")
-                .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
-                .map(rfc3339),
-        })
-    }
-}
-
-fn unavailable<E: std::error::Error>(e: &E) -> StoreError {
-    StoreError::Unavailable(crate::aws::describe(e))
-}
-
-#[async_trait]
-impl EventStore for DynamoDbEventStore {
-    async fn claim(&self, req: &ClaimRequest) -> Result<ClaimOutcome, StoreError> {
-        let now = req.now;
-        let lease_until = now + req.lease;
-        let tok = token();
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(req.key()))
-            .update_expression(
-                "SET #status = :inprog, lease_until = :lease, claim_token = :tok, \
-                 #source = :src, event_id = :eid, event_type = :et, \
-                 received_at = if_not_exists(received_at, :recv), started_at = :nowiso, \
-                 expires_at = :exp \
-                 ADD attempts :one",
-            )
-            .condition_expression(
-                "attribute_not_exists(pk) OR expires_at < :now \
-                 OR (#status = :failed AND (attribute_not_exists(next_attempt_at) \
-                     OR next_attempt_at <= :now)) \
-                 OR (#status = :inprog AND lease_until < :now)",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#source", "source")
-            .expression_attribute_values(":inprog", s(STATUS_IN_PROGRESS))
-            .expression_attribute_values(":failed", s(STATUS_FAILED))
-            .expression_attribute_values(":lease", n(unix(lease_until)))
-            .expression_attribute_values(":tok", s(&tok))
-            .expression_attribute_values(":src", s(&req.source))
-            .expression_attribute_values(":eid", s(&req.event_id))
-            .expression_attribute_values(":et", s(&req.event_type))
-            .expression_attribute_values(":recv", s(rfc3339(req.received_at)))
-            .expression_attribute_values(":nowiso", s(rfc3339(now)))
-            .expression_attribute_values(":now", n(unix(now)))
-            .expression_attribute_values(":exp", n(unix(now) + secs(req.retention)))
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(out) => {
-                let attempts = out
-                    .attributes()
-                    .and_then(|a| get_n(a, "attempts"))
-                    .and_then(|a| u32::try_from(a).ok())
-                    .unwrap_or(1);
-                Ok(ClaimOutcome::Claimed(Claim {
-                    key: req.key(),
-                    token: tok,
-                    attempts,
-                    retention: req.retention,
-                    lease_until: OffsetDateTime::from_unix_timestamp(unix(lease_until))
-                        .unwrap_or(lease_until),
-                }))
-            }
-            Err(e) => {
-                let se = e.into_service_error();
-                if !se.is_conditional_check_failed_exception() {
-                    return Err(unavailable(&se));
-                }
-                let old = match &se {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item(),
-                    _ => None,
-                };
-                let at = |k: &str| {
-                    old.and_then(|i| get_n(i, k))
-                        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
-                };
-                Ok(match old.and_then(|i| get_s(i, "status")) {
-                    Some(STATUS_COMPLETED) => ClaimOutcome::AlreadyCompleted,
-                    Some(STATUS_FAILED) => ClaimOutcome::NotYet {
-                        next_attempt_at: at("next_attempt_at").unwrap_or(now),
-                    },
-                    _ => ClaimOutcome::Held {
-                        lease_until: at("lease_until").unwrap_or(lease_until),
-                    },
-                })
-            }
-        }
-    }
-
-    async fn complete(&self, claim: &Claim, duration: Duration) -> Result<(), StoreError> {
-        let now = OffsetDateTime::now_utc();
-        self.finish(
-            claim,
-            "SET #status = :done, completed_at = :nowiso, duration_ms = :dur, expires_at = :exp \
-             REMOVE lease_until, claim_token, last_error, failure, next_attempt_at",
-            vec![
-                (":done", s(STATUS_COMPLETED)),
-                (":nowiso", s(rfc3339(now))),
-                (":dur", n(duration.as_millis())),
-                (":exp", n(unix(now) + secs(claim.retention))),
-            ],
-        )
-        .await
-    }
-
-    async fn release(
-        &self,
-        claim: &Claim,
-        error: &str,
-        next_attempt_at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        self.finish(
-            claim,
-            "SET #status = :failed, last_error = :err, failure = :kind, next_attempt_at = :next \
-             REMOVE lease_until, claim_token",
-            vec![
-                (":failed", s(STATUS_FAILED)),
-                (":err", s(bounded(error))),
-                (":kind", s("retryable")),
-                (":next", n(unix(next_attempt_at))),
-            ],
-        )
-        .await
-    }
-
-    async fn fail(&self, claim: &Claim, error: &str, why: Failure) -> Result<(), StoreError> {
-        let now = OffsetDateTime::now_utc();
-        self.finish(
-            claim,
-            "SET #status = :failed, last_error = :err, failure = :kind, failed_at = :nowiso, \
-             expires_at = :exp \
-             REMOVE lease_until, claim_token, next_attempt_at",
-            vec![
-                (":failed", s(STATUS_FAILED)),
-                (":err", s(bounded(error))),
-                (":kind", s(why.as_str())),
-                (":nowiso", s(rfc3339(now))),
-                (":exp", n(unix(now) + secs(claim.retention))),
-            ],
-        )
-        .await
-    }
-
-    async fn record_undecodable(
-        &self,
-        message_id: &str,
-        reason: &str,
-        retention: Duration,
-    ) -> Result<(), StoreError> {
-        let now = OffsetDateTime::now_utc();
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(format!("_undecodable#{message_id}")))
-            .item("source", s("_undecodable"))
-            .item("event_id", s(message_id))
-            .item("event_type", s("_undecodable"))
-            .item("status", s(STATUS_FAILED))
-            .item("failure", s("permanent"))
-            .item("attempts", n(1))
-            .item("received_at", s(rfc3339(now)))
-            .item("last_error", s(bounded(reason)))
-            .item("expires_at", n(unix(now) + secs(retention)))
-            .send()
-            .await
-            .map_err(|e| unavailable(&e.into_service_error()))?;
-        Ok(())
-    }
-}
-
-impl DynamoDbEventStore {
-    async fn finish(
-        &self,
-        claim: &Claim,
-        update: &str,
-        values: Vec<(&str, AttributeValue)>,
-    ) -> Result<(), StoreError> {
-        let mut req = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(&claim.key))
-            .update_expression(update)
-            .condition_expression("claim_token = :tok")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":tok", s(&claim.token));
-        for (k, v) in values {
-            req = req.expression_attribute_values(k, v);
-        }
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let se = e.into_service_error();
-                if se.is_conditional_check_failed_exception() {
-                    Err(StoreError::LostClaim(claim.key.clone()))
-                } else {
-                    Err(unavailable(&se))
-                }
-            }
-        }
-    }
 }

@@ -1,29 +1,7 @@
 use super::*;
-use crate::delivery::AcceptedEvent;
+use crate::queue::MemoryQueue;
 use crate::secret::Secret;
-use async_trait::async_trait;
 use std::sync::Mutex;
-
-/// In-memory queue (a fake of our own port) that can be switched off.
-#[derive(Default)]
-struct FakeQueue {
-    sent: Mutex<Vec<String>>,
-    down: std::sync::atomic::AtomicBool,
-}
-
-#[async_trait]
-impl EventQueue for Arc<FakeQueue> {
-    async fn enqueue(&self, event: &AcceptedEvent) -> Result<(), QueueError> {
-        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(QueueError("connection refused".into()));
-        }
-        self.sent
-            .lock()
-            .unwrap()
-            .push(event.message_body().to_owned());
-        Ok(())
-    }
-}
 
 const NOW: i64 = 1_764_000_000;
 const CONFIG: &str = r#"{"sources":{
@@ -38,8 +16,8 @@ const CONFIG: &str = r#"{"sources":{
 
 type Lines = Arc<Mutex<Vec<String>>>;
 
-fn setup() -> (Ingest<Arc<FakeQueue>>, Arc<FakeQueue>, Lines) {
-    let q = Arc::new(FakeQueue::default());
+fn setup() -> (Ingest<MemoryQueue>, MemoryQueue, Lines) {
+    let q = MemoryQueue::default();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let l2 = lines.clone();
     let ingest = Ingest::new(
@@ -75,7 +53,7 @@ fn req(method: Method, path: &str, headers: &[(String, String)], body: &[u8]) ->
 }
 
 fn sign(
-    ingest: &Ingest<Arc<FakeQueue>>,
+    ingest: &Ingest<MemoryQueue>,
     source: &str,
     secret: &str,
     body: &[u8],
@@ -107,7 +85,7 @@ async fn signed_bubble_is_accepted_and_enqueued() {
     assert_eq!(r.status(), 200);
     let b = json_body(&r);
     assert_eq!(b["status"], "accepted");
-    let sent = q.sent.lock().unwrap();
+    let sent = q.sent();
     assert_eq!(sent.len(), 1);
     let env = crate::Envelope::from_json(&sent[0]).unwrap();
     assert_eq!(env.event_id, b["event_id"].as_str().unwrap());
@@ -261,7 +239,7 @@ async fn rejections_have_exact_status_and_enqueue_nothing() {
             "{what} echoes"
         );
     }
-    assert!(q.sent.lock().unwrap().is_empty());
+    assert!(q.sent().is_empty());
 }
 
 #[tokio::test]
@@ -277,7 +255,7 @@ async fn method_not_allowed_says_allow_post() {
 #[tokio::test]
 async fn queue_down_is_503_and_nothing_half_accepted() {
     let (ingest, q, lines) = setup();
-    q.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    q.set_down(true);
     let h = sign(&ingest, "bubble", "bubble-dev-secret", MSG);
     let r = ingest
         .handle(req(Method::POST, "/webhooks/bubble", &h, MSG))
@@ -316,7 +294,7 @@ async fn url_token_in_path_or_query() {
         let r = ingest.handle(req(Method::POST, wrong, &[], MSG)).await;
         assert_eq!(r.status(), 401, "{wrong}");
     }
-    assert_eq!(q.sent.lock().unwrap().len(), 4);
+    assert_eq!(q.sent().len(), 4);
 }
 
 #[tokio::test]
@@ -355,7 +333,7 @@ async fn slack_challenge_is_answered_without_enqueueing() {
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(json_body(&r)["challenge"], "abc123");
-    assert!(q.sent.lock().unwrap().is_empty());
+    assert!(q.sent().is_empty());
     // Unsigned challenges are refused like anything else.
     let r = ingest
         .handle(req(Method::POST, "/webhooks/slack", &[], body))
@@ -373,7 +351,7 @@ async fn line_delivery_becomes_one_message_per_event() {
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(json_body(&r)["event_ids"], serde_json::json!(["E1", "E2"]));
-    let sent = q.sent.lock().unwrap();
+    let sent = q.sent();
     assert_eq!(sent.len(), 2);
     let e2 = crate::Envelope::from_json(&sent[1]).unwrap();
     assert_eq!(
@@ -394,7 +372,7 @@ async fn binary_body_for_a_non_json_provider_is_base64_enveloped() {
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(json_body(&r)["event_id"], "d-1");
-    let env = crate::Envelope::from_json(&q.sent.lock().unwrap()[0]).unwrap();
+    let env = crate::Envelope::from_json(&q.sent()[0]).unwrap();
     assert_eq!(env.body_bytes().as_ref(), &body);
     assert_eq!(
         env.headers.get("x-github-event").map(String::as_str),
@@ -466,5 +444,5 @@ async fn absent_custom_id_fields_fall_back_to_the_body_hash_and_are_counted() {
             );
         }
     }
-    assert_eq!(q.sent.lock().unwrap().len(), 2);
+    assert_eq!(q.sent().len(), 2);
 }

@@ -16,13 +16,7 @@ pub fn ingest_request(req: Request) -> IngestRequest {
         Body::Binary(b) => Bytes::from(b),
         _ => Bytes::new(),
     };
-    IngestRequest {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
-        body,
-    }
+    IngestRequest::from_parts(parts, body)
 }
 
 /// Runs one request through ingest and converts the answer back.

@@ -94,8 +94,9 @@ impl Picker {
     }
 }
 
-/// Picks once, without keeping a prepared picker.
-pub fn pick(body: &[u8], pointers: &[&str]) -> Result<Vec<Option<Value>>, serde_json::Error> {
+/// Picks once, without keeping a prepared picker (the tests' shorthand).
+#[cfg(test)]
+fn pick(body: &[u8], pointers: &[&str]) -> Result<Vec<Option<Value>>, serde_json::Error> {
     Picker::new(pointers).pick(body)
 }
 

@@ -17,6 +17,7 @@ use serde::Deserialize;
 pub struct Id(String);
 
 impl Id {
+    /// The id's text: a number's decimal digits, or the string as sent.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -91,22 +92,31 @@ pub mod bubble {
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
 
+    /// A Bubble delivery, chosen by its `type`; each variant holds that type's `data`.
     #[derive(Debug, Clone, PartialEq)]
     pub enum BubbleEvent {
         /// The documented body (`examples/bubble-MESSAGE_CREATE.json`).
         MessageCreate(Message),
+        /// `MESSAGE_UPDATE`: listed, but no body is documented, so every field is optional.
         MessageUpdate(MessageFields),
+        /// `MESSAGE_DELETE`: listed, but no body is documented, so every field is optional.
         MessageDelete(MessageFields),
+        /// `DM_MESSAGE_CREATE`: listed, but no body is documented, so every field is optional.
         DmMessageCreate(MessageFields),
+        /// `DM_MESSAGE_UPDATE`: listed, but no body is documented, so every field is optional.
         DmMessageUpdate(MessageFields),
+        /// `DM_MESSAGE_DELETE`: listed, but no body is documented, so every field is optional.
         DmMessageDelete(MessageFields),
         /// No member-event body is documented: `data` as sent.
         GuildMemberAdd(Value),
+        /// `GUILD_MEMBER_REMOVE`: no body is documented either: `data` as sent.
         GuildMemberRemove(Value),
         /// A type the documentation does not list ("see the event reference for the
         /// complete list").
         Other {
+            /// The `type` as sent.
             event_type: String,
+            /// `data` as sent (`null` when absent).
             data: Value,
         },
     }
@@ -128,6 +138,15 @@ pub mod bubble {
         }
     }
 
+    /// The undocumented message types: every field optional, and no `data` at all is an
+    /// empty one rather than a failure.
+    fn fields<E: serde::de::Error>(data: Value) -> Result<MessageFields, E> {
+        if data.is_null() {
+            return Ok(MessageFields::default());
+        }
+        tagged::<_, E>(data)
+    }
+
     impl<'de> Deserialize<'de> for BubbleEvent {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             #[derive(Deserialize)]
@@ -140,11 +159,11 @@ pub mod bubble {
             let Raw { kind, data } = Raw::deserialize(d)?;
             Ok(match kind.as_str() {
                 "MESSAGE_CREATE" => Self::MessageCreate(tagged::<_, D::Error>(data)?),
-                "MESSAGE_UPDATE" => Self::MessageUpdate(tagged::<_, D::Error>(data)?),
-                "MESSAGE_DELETE" => Self::MessageDelete(tagged::<_, D::Error>(data)?),
-                "DM_MESSAGE_CREATE" => Self::DmMessageCreate(tagged::<_, D::Error>(data)?),
-                "DM_MESSAGE_UPDATE" => Self::DmMessageUpdate(tagged::<_, D::Error>(data)?),
-                "DM_MESSAGE_DELETE" => Self::DmMessageDelete(tagged::<_, D::Error>(data)?),
+                "MESSAGE_UPDATE" => Self::MessageUpdate(fields::<D::Error>(data)?),
+                "MESSAGE_DELETE" => Self::MessageDelete(fields::<D::Error>(data)?),
+                "DM_MESSAGE_CREATE" => Self::DmMessageCreate(fields::<D::Error>(data)?),
+                "DM_MESSAGE_UPDATE" => Self::DmMessageUpdate(fields::<D::Error>(data)?),
+                "DM_MESSAGE_DELETE" => Self::DmMessageDelete(fields::<D::Error>(data)?),
                 "GUILD_MEMBER_ADD" => Self::GuildMemberAdd(data),
                 "GUILD_MEMBER_REMOVE" => Self::GuildMemberRemove(data),
                 _ => Self::Other {
@@ -159,18 +178,26 @@ pub mod bubble {
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct Message {
+        /// `data.id` (a number in the documented example).
         pub id: Id,
+        /// `data.channelId` (a number in the documented example).
         pub channel_id: Id,
+        /// `data.guildId` (a number in the documented example).
         pub guild_id: Id,
+        /// `data.content`: the message text.
         pub content: String,
+        /// `data.author`: who sent the message.
         pub author: Author,
         /// ISO 8601; [`super::parse_time`] reads it.
         pub timestamp: String,
     }
 
+    /// A `MESSAGE_CREATE`'s `data.author`, as documented.
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     pub struct Author {
+        /// `data.author.id` (a number in the documented example).
         pub id: Id,
+        /// `data.author.name`.
         pub name: String,
     }
 
@@ -179,24 +206,33 @@ pub mod bubble {
     #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct MessageFields {
+        /// `data.id`; `None` when absent.
         #[serde(default)]
         pub id: Option<Id>,
+        /// `data.channelId`; `None` when absent.
         #[serde(default)]
         pub channel_id: Option<Id>,
+        /// `data.guildId`; `None` when absent.
         #[serde(default)]
         pub guild_id: Option<Id>,
+        /// `data.content`; `None` when absent.
         #[serde(default)]
         pub content: Option<String>,
+        /// `data.author`; `None` when absent.
         #[serde(default)]
         pub author: Option<AuthorFields>,
+        /// `data.timestamp`; `None` when absent. [`super::parse_time`] reads it.
         #[serde(default)]
         pub timestamp: Option<String>,
     }
 
+    /// `data.author` of the undocumented message events: each field optional.
     #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
     pub struct AuthorFields {
+        /// `data.author.id`; `None` when absent.
         #[serde(default)]
         pub id: Option<Id>,
+        /// `data.author.name`; `None` when absent.
         #[serde(default)]
         pub name: Option<String>,
     }
@@ -210,28 +246,45 @@ pub mod groupgm {
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
 
+    /// A group manager delivery, chosen by its `event`; each variant holds the top-level
+    /// `timestamp` and that event's `data`.
     #[derive(Debug, Clone, PartialEq)]
     pub enum GroupEvent {
+        /// `message.received` (`examples/groupgm-message.received.json`).
         MessageReceived {
+            /// The top-level `timestamp` (ISO 8601); empty when absent.
             timestamp: String,
+            /// Its `data`.
             data: MessageReceived,
         },
+        /// `member.joined` (`examples/groupgm-member.joined.json`).
         MemberJoined {
+            /// The top-level `timestamp` (ISO 8601); empty when absent.
             timestamp: String,
+            /// Its `data`.
             data: MemberChange,
         },
+        /// `member.left` (`examples/groupgm-member.left.json`).
         MemberLeft {
+            /// The top-level `timestamp` (ISO 8601); empty when absent.
             timestamp: String,
+            /// Its `data`.
             data: MemberChange,
         },
+        /// `file.uploaded` (`examples/groupgm-file.uploaded.json`).
         FileUploaded {
+            /// The top-level `timestamp` (ISO 8601); empty when absent.
             timestamp: String,
+            /// Its `data`.
             data: FileUploaded,
         },
         /// An event the documentation does not list.
         Other {
+            /// The `event` as sent.
             event: String,
+            /// The top-level `timestamp` as sent; empty when absent.
             timestamp: String,
+            /// `data` as sent (`null` when absent).
             data: Value,
         },
     }
@@ -311,10 +364,13 @@ pub mod groupgm {
         }
     }
 
+    /// A group manager user: `data.sender` or `data.member`.
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct User {
+        /// `userId` (a string in the documented examples).
         pub user_id: Id,
+        /// `displayName`.
         pub display_name: String,
     }
 
@@ -322,12 +378,16 @@ pub mod groupgm {
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct MessageReceived {
+        /// `data.channelId`.
         pub channel_id: Id,
+        /// `data.messageId`.
         pub message_id: Id,
+        /// `data.sender`: who sent the message.
         pub sender: User,
         /// `text` in the documented example; other kinds are not listed.
         #[serde(rename = "type")]
         pub message_type: String,
+        /// `data.content`: the message text.
         pub content: String,
     }
 
@@ -335,7 +395,9 @@ pub mod groupgm {
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct MemberChange {
+        /// `data.channelId`.
         pub channel_id: Id,
+        /// `data.member`: who joined or left.
         pub member: User,
     }
 
@@ -343,9 +405,13 @@ pub mod groupgm {
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct FileUploaded {
+        /// `data.channelId`.
         pub channel_id: Id,
+        /// `data.messageId`.
         pub message_id: Id,
+        /// `data.sender`: who uploaded the file.
         pub sender: User,
+        /// `data.fileType` (`image` in the documented example).
         pub file_type: String,
         /// Bytes.
         pub file_size: u64,
@@ -357,38 +423,57 @@ pub mod groupgm {
 pub mod sendbird {
     use serde::Deserialize;
 
+    /// A group channel message event's body. The provider notes show no Sendbird body: here
+    /// `category`, `sender`, `payload` and `channel` are required, the rest default when absent.
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     pub struct GroupChannelMessage {
+        /// `category`: the event, e.g. `group_channel:message_send`.
         pub category: String,
+        /// `sender`: who sent the message.
         pub sender: User,
+        /// `members`: the channel's members; empty when absent.
         #[serde(default)]
         pub members: Vec<Member>,
+        /// `mentioned_users`; empty when absent.
         #[serde(default)]
         pub mentioned_users: Vec<User>,
+        /// `type`: the message's kind; `None` when absent.
         #[serde(default, rename = "type")]
         pub message_type: Option<String>,
+        /// `payload`: the message itself.
         pub payload: MessagePayload,
+        /// `channel`: the group channel the message was sent in.
         pub channel: Channel,
+        /// `app_id`; `None` when absent.
         #[serde(default)]
         pub app_id: Option<String>,
+        /// `silent`; `false` when absent.
         #[serde(default)]
         pub silent: bool,
     }
 
+    /// A Sendbird user: the `sender`, or one of the `mentioned_users`.
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     pub struct User {
+        /// `user_id`.
         pub user_id: String,
+        /// `nickname`; `None` when absent.
         #[serde(default)]
         pub nickname: Option<String>,
     }
 
+    /// One of the channel's `members`.
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     pub struct Member {
+        /// `user_id`.
         pub user_id: String,
+        /// `nickname`; `None` when absent.
         #[serde(default)]
         pub nickname: Option<String>,
+        /// `is_online`; `false` when absent.
         #[serde(default)]
         pub is_online: bool,
+        /// `is_active`; `true` when absent.
         #[serde(default = "yes")]
         pub is_active: bool,
     }
@@ -397,24 +482,34 @@ pub mod sendbird {
         true
     }
 
+    /// The message event's `payload`.
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     pub struct MessagePayload {
+        /// `payload.message_id`: required, a number.
         pub message_id: u64,
+        /// `payload.message`: the message text; empty when absent.
         #[serde(default)]
         pub message: String,
+        /// `payload.custom_type`; empty when absent.
         #[serde(default)]
         pub custom_type: String,
+        /// `payload.created_at` as sent (the provider notes give no unit); `None` when absent.
         #[serde(default)]
         pub created_at: Option<i64>,
+        /// `payload.updated_at` as sent (the provider notes give no unit); `None` when absent.
         #[serde(default)]
         pub updated_at: Option<i64>,
     }
 
+    /// The message event's `channel`.
     #[derive(Debug, Clone, PartialEq, Deserialize)]
     pub struct Channel {
+        /// `channel.channel_url`: required.
         pub channel_url: String,
+        /// `channel.name`; `None` when absent.
         #[serde(default)]
         pub name: Option<String>,
+        /// `channel.custom_type`; empty when absent.
         #[serde(default)]
         pub custom_type: String,
     }

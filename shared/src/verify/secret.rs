@@ -9,6 +9,7 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value; it can be read back only through [`expose`](Self::expose).
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }

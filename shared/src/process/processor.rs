@@ -50,6 +50,7 @@ pub struct ProcessorConfig {
     /// When the table or the DLQ is unreachable (no attempt was made): first wait, doubling
     /// per receive up to `backoff_max`, with jitter.
     pub backoff_base: Duration,
+    /// The longest such wait.
     pub backoff_max: Duration,
 }
 
@@ -85,11 +86,17 @@ impl ProcessorConfig {
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// Handlers succeeded and the record is COMPLETED; the message is deleted.
     Completed,
+    /// The event was already COMPLETED, or a newer attempt took over our claim; the message is
+    /// deleted.
     Duplicate,
     /// Another live attempt holds the claim.
     Held,
+    /// A retryable failure or a panic (the reason); the message is kept for the next attempt.
     Retrying(String),
+    /// Sent to the DLQ with this reason (permanent, exhausted or undecodable); the message is
+    /// deleted from the queue.
     DeadLettered(String),
     /// Table or DLQ unreachable: retried.
     Unavailable(String),
@@ -102,18 +109,22 @@ impl Outcome {
     }
 }
 
+/// What a batch came to: the records SQS should keep, and each record's outcome.
 #[derive(Debug, Default)]
 pub struct BatchResult {
     /// Message ids to report as `batchItemFailures`.
     pub failures: Vec<String>,
+    /// Each record's message id and outcome, in completion order (not the batch's order).
     pub outcomes: Vec<(String, Outcome)>,
 }
 
+/// Handles SQS batches: claims each event in the store `S`, runs the routed handlers, then
+/// completes the event, retries it through `R` or dead-letters it through `D`.
 pub struct Processor<S, D, R> {
     store: S,
     dlq: D,
     retry: R,
-    router: std::sync::RwLock<Arc<Router>>,
+    router: crate::swap::Swap<Router>,
     cfg: ProcessorConfig,
     metrics: MetricsSink,
 }
@@ -134,39 +145,36 @@ struct SourceCounts {
 }
 
 impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
+    /// A processor over these ports, routes and settings; metrics go to stdout as EMF lines.
     pub fn new(store: S, dlq: D, retry: R, router: Router, cfg: ProcessorConfig) -> Self {
         Self {
             store,
             dlq,
             retry,
-            router: std::sync::RwLock::new(Arc::new(router)),
+            router: crate::swap::Swap::new(router),
             cfg,
             metrics: stdout_sink(),
         }
     }
 
+    /// Sends the EMF metric lines to `sink` instead of stdout.
     pub fn with_metrics_sink(mut self, sink: MetricsSink) -> Self {
         self.metrics = sink;
         self
     }
 
+    /// The settings this processor runs with.
     pub fn config(&self) -> &ProcessorConfig {
         &self.cfg
     }
 
     /// Replaces the routes (after a configuration reload); batches in flight keep the old.
     pub fn set_router(&self, router: Router) {
-        match self.router.write() {
-            Ok(mut g) => *g = Arc::new(router),
-            Err(p) => *p.into_inner() = Arc::new(router),
-        }
+        self.router.replace(router);
     }
 
     fn current_router(&self) -> Arc<Router> {
-        match self.router.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.router.current()
     }
 
     /// Handles a batch; the result lists exactly the records SQS should keep.

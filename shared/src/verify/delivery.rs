@@ -12,15 +12,17 @@ use time::OffsetDateTime;
 
 /// A delivery as it arrived, not yet trusted: what a scheme looks at (headers, the raw
 /// body, a token from the URL).
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Unverified<'a> {
+    /// The request headers as received.
     pub headers: &'a HeaderMap,
+    /// The raw body bytes, exactly as received: what signatures are computed over.
     pub body: &'a [u8],
+    /// The percent-decoded token from the URL path or `?token=`, if any (for `UrlToken` sources).
     pub url_token: Option<&'a str>,
 }
 
 /// A delivery whose signature (or URL token) checked out against its source.
-#[derive(Debug)]
 pub struct Verified<'a> {
     source: &'a Source,
     headers: &'a HeaderMap,
@@ -44,7 +46,7 @@ impl Source {
 }
 
 /// A verified event, ready for the queue: its envelope and that envelope's JSON.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AcceptedEvent {
     envelope: Envelope,
     json: String,
@@ -52,6 +54,7 @@ pub struct AcceptedEvent {
 }
 
 impl AcceptedEvent {
+    /// The envelope: source, event type and id, receive time, payload and kept headers.
     pub fn envelope(&self) -> &Envelope {
         &self.envelope
     }
@@ -77,8 +80,10 @@ pub enum Accepted {
 /// Why a verified delivery still cannot be accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AcceptError {
+    /// The events could not be identified (body not JSON, no split array): HTTP 400.
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    /// The envelope plus attribute allowance, in bytes, exceeds SQS's message limit: HTTP 413.
     #[error("event is {0} bytes once enveloped; the queue takes at most {SQS_MAX_MESSAGE_BYTES}")]
     TooLargeForQueue(usize),
 }
@@ -87,6 +92,7 @@ pub enum AcceptError {
 const ATTRIBUTE_ALLOWANCE: usize = 1024;
 
 impl Verified<'_> {
+    /// The source whose scheme and secrets verified this delivery.
     pub fn source(&self) -> &Source {
         self.source
     }
@@ -133,5 +139,92 @@ impl Verified<'_> {
             });
         }
         Ok(Accepted::Events(out))
+    }
+}
+
+// Payloads, header values and URL tokens are user data or secrets: `{:?}` shows their names
+// and sizes only, like `Envelope`'s.
+impl std::fmt::Debug for Unverified<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unverified")
+            .field("header_names", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_len", &self.body.len())
+            .field("url_token", &self.url_token.map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Verified<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verified")
+            .field("source", &self.source.name())
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for AcceptedEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AcceptedEvent")
+            .field("envelope", &self.envelope)
+            .field("message_len", &self.json.len())
+            .field("id_basis", &self.id_basis)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_payloads_headers_or_tokens() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-bubble-signature",
+            http::HeaderValue::from_static("sha256=s3cr3t"),
+        );
+        let body = include_bytes!("../../fixtures/providers/bubble-MESSAGE_CREATE.json");
+        let d = Unverified {
+            headers: &headers,
+            body,
+            url_token: Some("t0ken-s3cr3t"),
+        };
+        let shown = format!("{d:?}");
+        assert!(shown.contains("x-bubble-signature") && shown.contains("body_len"));
+        for secret in ["s3cr3t", "Hello!", "t0ken"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let sources = crate::Sources::from_json(
+            r#"{"sources":{"bubble":{"scheme":"bubble","secrets":["s"]}}}"#,
+        )
+        .unwrap();
+        let src = sources.get("bubble").unwrap();
+        let sig = src
+            .scheme()
+            .sign(&crate::Secret::new("s"), body, 0, "m")
+            .unwrap();
+        let mut signed = HeaderMap::new();
+        for (k, v) in sig {
+            signed.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(&v).unwrap(),
+            );
+        }
+        let v = src
+            .verify(
+                Unverified {
+                    headers: &signed,
+                    body,
+                    url_token: None,
+                },
+                0,
+            )
+            .unwrap();
+        assert!(!format!("{v:?}").contains("Hello!"));
+        let Accepted::Events(evs) = v.accept(OffsetDateTime::UNIX_EPOCH).unwrap() else {
+            panic!("events")
+        };
+        assert!(!format!("{:?}", evs[0]).contains("Hello!"), "{:?}", evs[0]);
     }
 }

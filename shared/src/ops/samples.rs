@@ -14,6 +14,8 @@ pub type Sample = (
     &'static [(&'static str, &'static str)],
 );
 
+/// Every built-in sample delivery, grouped by provider; a provider's first is its default
+/// (what [`find`] returns without an event).
 pub const SAMPLES: &[Sample] = &[
     // The seed providers' samples are their documented bodies (`DOCUMENTED` below), with the
     // values that differ between two events filled per delivery; a test renders each with the
@@ -116,27 +118,27 @@ pub const DOCUMENTED: &[(&str, &str, &str)] = &[
     (
         "bubble",
         "MESSAGE_CREATE",
-        include_str!("../fixtures/providers/bubble-MESSAGE_CREATE.json"),
+        include_str!("../../fixtures/providers/bubble-MESSAGE_CREATE.json"),
     ),
     (
         "groupgm",
         "message.received",
-        include_str!("../fixtures/providers/groupgm-message.received.json"),
+        include_str!("../../fixtures/providers/groupgm-message.received.json"),
     ),
     (
         "groupgm",
         "member.joined",
-        include_str!("../fixtures/providers/groupgm-member.joined.json"),
+        include_str!("../../fixtures/providers/groupgm-member.joined.json"),
     ),
     (
         "groupgm",
         "member.left",
-        include_str!("../fixtures/providers/groupgm-member.left.json"),
+        include_str!("../../fixtures/providers/groupgm-member.left.json"),
     ),
     (
         "groupgm",
         "file.uploaded",
-        include_str!("../fixtures/providers/groupgm-file.uploaded.json"),
+        include_str!("../../fixtures/providers/groupgm-file.uploaded.json"),
     ),
 ];
 
@@ -154,7 +156,8 @@ fn iso_seconds(now: time::OffsetDateTime) -> String {
     )
 }
 
-/// The samples for a provider scheme name (`bubble-token` uses Bubble's).
+/// The samples for a provider or scheme name, exactly (a configured source gets its samples
+/// through [`for_source`], which also tries its identity preset and scheme).
 pub fn for_scheme(scheme: &str) -> impl Iterator<Item = &'static Sample> + '_ {
     SAMPLES.iter().filter(move |s| s.0 == scheme)
 }

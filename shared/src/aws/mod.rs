@@ -1,5 +1,9 @@
-//! Shared AWS SDK set-up: one config per process, built in `main`, with timeouts short enough
-//! that ingest answers 503 before a provider's 5 s deadline instead of hanging.
+//! The AWS side: one SDK config per process, built in `main`, with timeouts short enough that
+//! ingest answers 503 before a provider's 5 s deadline instead of hanging; and the one AWS
+//! implementation of each port ([`sqs`] for the queues, [`dynamodb`] for the event store).
+
+pub mod dynamodb;
+pub mod sqs;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;

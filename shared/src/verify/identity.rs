@@ -17,7 +17,9 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Locator {
+    /// The value of the request header with this name (any case).
     Header(String),
+    /// A JSON pointer into the event, e.g. `/event/type`; a non-empty string or number counts.
     Field(String),
 }
 
@@ -55,6 +57,7 @@ pub struct IdentitySpec {
     /// Provider headers copied into the envelope for handlers.
     #[serde(default)]
     pub keep_headers: Vec<String>,
+    /// A provider handshake that ingest answers itself instead of enqueueing; none when not set.
     #[serde(default)]
     pub handshake: Option<Handshake>,
     /// Some of the provider's documented deliveries carry no id (Slack's form posts), so a
@@ -63,7 +66,7 @@ pub struct IdentitySpec {
     id_may_be_absent: bool,
     /// The field pointers, deduplicated, and their trie: built once, not per delivery.
     #[serde(skip)]
-    prepared: std::sync::OnceLock<(Vec<String>, crate::jsonpick::Picker)>,
+    prepared: std::sync::OnceLock<(Vec<String>, super::jsonpick::Picker)>,
 }
 
 fn default_event_type() -> String {
@@ -173,8 +176,10 @@ impl IdentitySpec {
 /// Why the events of a verified delivery could not be identified. Maps to HTTP 400.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
+    /// The spec needs JSON (or splits the body) and the body, or one split event, is not JSON.
     #[error("body is not valid JSON")]
     NotJson,
+    /// The body has no array at the `split` pointer (the field names the pointer).
     #[error("body has no `{0}` array")]
     MissingSplit(String),
 }
@@ -196,9 +201,13 @@ pub enum IdBasis {
 /// One event found in a delivery: its type, id and the exact bytes that are its payload.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Identified<'a> {
+    /// The event type, control characters removed, at most 128 characters.
     pub event_type: String,
+    /// The dedup key: the provider's id (as `h-<sha256>` if long or unusual), else a SHA-256 hex.
     pub event_id: String,
+    /// Where `event_id` came from.
     pub id_basis: IdBasis,
+    /// The event's exact bytes: the whole body, or its element of the split array.
     pub payload: &'a [u8],
 }
 
@@ -219,6 +228,7 @@ impl std::fmt::Debug for Identified<'_> {
 pub enum Found<'a> {
     /// A handshake to answer with this JSON body; nothing is enqueued.
     Handshake(String),
+    /// The events to enqueue, in the delivery's order: one, or one per element of the split array.
     Events(Vec<Identified<'a>>),
 }
 
@@ -238,10 +248,10 @@ impl IdentitySpec {
                 .any(|l| matches!(l, Locator::Field(_)))
     }
 
-    fn prepared(&self) -> &(Vec<String>, crate::jsonpick::Picker) {
+    fn prepared(&self) -> &(Vec<String>, super::jsonpick::Picker) {
         self.prepared.get_or_init(|| {
             let ptrs = self.pointers();
-            let picker = crate::jsonpick::Picker::new(&ptrs);
+            let picker = super::jsonpick::Picker::new(&ptrs);
             (ptrs.into_iter().map(str::to_owned).collect(), picker)
         })
     }

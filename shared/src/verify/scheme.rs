@@ -20,14 +20,19 @@ pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
 /// Why a delivery's credentials were not accepted. Every variant maps to HTTP 401.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
+    /// A required header, timestamp, signature or URL token is absent or empty; names which.
     #[error("missing {0}")]
     Missing(String),
+    /// A header (or Stripe's `t=`) that must appear once appears more than once.
     #[error("header {0} appears more than once")]
     Repeated(String),
+    /// A header, prefix, encoding or timestamp could not be parsed; names which.
     #[error("malformed {0}")]
     Malformed(String),
+    /// Well-formed, but no signature or token matches any of the source's secrets.
     #[error("signature does not match")]
     Mismatch,
+    /// The timestamp is further from now than the tolerance allows (the tolerance, in seconds).
     #[error("timestamp outside the {0} s tolerance")]
     OutsideTolerance(i64),
 }
@@ -43,18 +48,25 @@ impl SignatureError {
     }
 }
 
+/// The hash of an HMAC signature: `"sha1"`, `"sha256"` or `"sha512"` in the sources document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
+    /// HMAC-SHA1.
     Sha1,
+    /// HMAC-SHA256, the default.
     Sha256,
+    /// HMAC-SHA512.
     Sha512,
 }
 
+/// How the HMAC bytes are written in the signature header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
+    /// Hexadecimal digits, the default (either case is accepted; signing writes lower case).
     Hex,
+    /// Standard base64 (`+/` alphabet, padded).
     Base64,
 }
 
@@ -63,11 +75,15 @@ pub enum Encoding {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HmacScheme {
+    /// Name of the header carrying the signature (any case; it must appear exactly once).
     pub header: String,
+    /// The HMAC's hash; SHA-256 when not set.
     #[serde(default = "default_algorithm")]
     pub algorithm: Algorithm,
+    /// How the signature is written; hex when not set.
     #[serde(default = "default_encoding")]
     pub encoding: Encoding,
+    /// Text that must precede the encoded signature (e.g. `sha256=`); none when not set.
     #[serde(default)]
     pub prefix: Option<String>,
 }
@@ -80,6 +96,7 @@ fn default_encoding() -> Encoding {
 }
 
 impl HmacScheme {
+    /// The scheme for a signature in `header` with this hash, encoding and optional prefix.
     pub fn new(
         header: &str,
         algorithm: Algorithm,
@@ -102,12 +119,21 @@ pub enum Scheme {
     Hmac(HmacScheme),
     /// Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]` over `t.body`, key = the whole
     /// `whsec_...` string; only too-old timestamps are rejected, as Stripe's libraries do.
-    Stripe { tolerance_secs: i64 },
+    Stripe {
+        /// How old `t` may be, in seconds (a `t` in the future is accepted).
+        tolerance_secs: i64,
+    },
     /// Slack: `X-Slack-Signature: v0=<hex>` over `v0:ts:body`, `X-Slack-Request-Timestamp`.
-    Slack { tolerance_secs: i64 },
+    Slack {
+        /// How far the timestamp may be from now, either way, in seconds.
+        tolerance_secs: i64,
+    },
     /// Standard Webhooks: `webhook-signature: v1,<b64> [v1,<b64> ...]` over `id.ts.body`,
     /// key = base64-decoded part after `whsec_`.
-    StandardWebhooks { tolerance_secs: i64 },
+    StandardWebhooks {
+        /// How far `webhook-timestamp` may be from now, either way, in seconds.
+        tolerance_secs: i64,
+    },
     /// No signature: the URL carries a secret token (`/webhooks/{source}/{token}` or
     /// `?token=`), for providers that cannot sign (Bubble's signing is "coming soon").
     UrlToken,

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The built-in handlers' per-request timeout when a route sets no `timeout_ms`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// 5xx, 408 and 429 are worth retrying; any other non-2xx never will be.
@@ -65,6 +66,8 @@ impl std::fmt::Debug for Forward {
 }
 
 impl Forward {
+    /// A forwarder to `url`, signing with `secret`, each request bounded by `timeout`. `Err`
+    /// only when the HTTP client cannot be built: `url` is not checked here.
     pub fn new(url: &str, secret: Secret, timeout: Duration) -> Result<Self, String> {
         Ok(Self {
             client: client(timeout)?,
@@ -122,6 +125,8 @@ impl std::fmt::Debug for NotifyRecipients {
 }
 
 impl NotifyRecipients {
+    /// A notifier posting to `url`, each request bounded by `timeout`. `Err` only when the
+    /// HTTP client cannot be built.
     pub fn new(url: &str, timeout: Duration) -> Result<Self, String> {
         Ok(Self {
             client: client(timeout)?,
@@ -159,6 +164,10 @@ impl NotifyRecipients {
 #[async_trait]
 impl Handler for NotifyRecipients {
     async fn handle(&self, event: Event) -> Result<(), HandlerError> {
+        // Only a new message notifies; an update or delete routed here is left alone.
+        if event.event_type() != "group_channel:message_send" {
+            return Ok(());
+        }
         let msg: crate::payloads::sendbird::GroupChannelMessage = event.json()?;
         for n in Self::notifications(event.event_id(), &msg) {
             let resp = self
@@ -179,7 +188,10 @@ impl Handler for NotifyRecipients {
 /// Bubble source is Bubble) or its scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChatProvider {
+    /// Bubble: [`BubbleEvent`](crate::payloads::bubble::BubbleEvent) payloads (`bubble`).
     Bubble,
+    /// The group manager: [`GroupEvent`](crate::payloads::groupgm::GroupEvent) payloads
+    /// (`groupgm`).
     GroupManager,
 }
 
@@ -214,6 +226,8 @@ impl std::fmt::Debug for ChatRelay {
 }
 
 impl ChatRelay {
+    /// A relay to `url`, each request bounded by `timeout`, for those of `sources` that are
+    /// Bubble or group manager sources. `Err` only when the HTTP client cannot be built.
     pub fn new(url: &str, timeout: Duration, sources: &Sources) -> Result<Self, String> {
         Ok(Self {
             client: client(timeout)?,
@@ -453,6 +467,24 @@ mod tests {
             ChatRelay::line(ChatProvider::GroupManager, &bad),
             Err(HandlerError::Permanent(_))
         ));
+    }
+
+    /// Only a new message notifies: an update routed to the handler sends nothing (the URL
+    /// here would refuse any connection).
+    #[tokio::test]
+    async fn notify_recipients_ignores_updates_and_deletes() {
+        let h =
+            NotifyRecipients::new("http://127.0.0.1:9/push", Duration::from_millis(200)).unwrap();
+        for t in [
+            "group_channel:message_update",
+            "group_channel:message_delete",
+        ] {
+            assert_eq!(h.handle(event("sendbird", t, "{}")).await, Ok(()), "{t}");
+        }
+        let send = h
+            .handle(event("sendbird", "group_channel:message_send", "{}"))
+            .await;
+        assert!(matches!(send, Err(HandlerError::Permanent(_))), "{send:?}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
+/// Why creating a local resource failed (the step, and the SDK's description).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct LocalError(pub String);
@@ -61,9 +62,13 @@ pub async fn create_events_table(
 /// Queue settings shared with the template.
 #[derive(Debug, Clone)]
 pub struct QueueSettings {
+    /// The main queue's visibility timeout, in seconds.
     pub visibility_timeout_secs: u32,
+    /// How long the main queue keeps a message, in seconds.
     pub retention_secs: u32,
+    /// How long the dead-letter queue keeps a message, in seconds.
     pub dlq_retention_secs: u32,
+    /// Receives after which SQS moves a message to the DLQ (redrive `maxReceiveCount`).
     pub max_receive_count: u32,
 }
 

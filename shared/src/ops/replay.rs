@@ -20,12 +20,20 @@ use time::OffsetDateTime;
 /// Reason shown for messages SQS moved after `maxReceiveCount` (they carry no reason of ours).
 pub const REASON_MAX_RECEIVES: &str = "exhausted retries (maxReceiveCount)";
 
+/// Which DLQ messages to replay: every field that is set must match; None matches all.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayFilter {
+    /// Exactly this source name.
     pub source: Option<String>,
+    /// Exactly this event type.
     pub event_type: Option<String>,
+    /// Exactly this event id.
     pub event_id: Option<String>,
+    /// Received by ingest at or after this time (a message that is not an envelope never
+    /// matches).
     pub since: Option<OffsetDateTime>,
+    /// Received by ingest at or before this time (a message that is not an envelope never
+    /// matches).
     pub until: Option<OffsetDateTime>,
     /// Substring of the failure reason.
     pub reason: Option<String>,
@@ -34,18 +42,26 @@ pub struct ReplayFilter {
 /// One DLQ message as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeadLetter {
+    /// SQS's id of this DLQ message.
     pub message_id: String,
+    /// From the envelope, else the `source` attribute; None when neither is there.
     pub source: Option<String>,
+    /// From the envelope, else the `event_type` attribute; None when neither is there.
     pub event_type: Option<String>,
+    /// From the envelope, else the `event_id` attribute; None when neither is there.
     pub event_id: Option<String>,
+    /// When ingest accepted the event (RFC 3339); None when the body is not an envelope.
     pub received_at: Option<String>,
+    /// The `failure_reason` attribute, or [`REASON_MAX_RECEIVES`] when the message has none.
     pub reason: String,
+    /// SQS's ApproximateReceiveCount of this message (0 when SQS did not report it).
     pub receive_count: u32,
     #[serde(skip)]
     received_at_time: Option<OffsetDateTime>,
 }
 
 impl DeadLetter {
+    /// Reads a message received from the DLQ (with its message and system attributes).
     pub fn from_message(m: &Message) -> Self {
         let env = m.body().and_then(|b| Envelope::from_json(b).ok());
         let attr = |k: &str| {
@@ -82,6 +98,7 @@ impl DeadLetter {
 }
 
 impl ReplayFilter {
+    /// Whether `d` passes every filter that is set.
     pub fn matches(&self, d: &DeadLetter) -> bool {
         let eq = |want: &Option<String>, got: &Option<String>| {
             want.as_ref()
@@ -103,8 +120,10 @@ impl ReplayFilter {
     }
 }
 
+/// How [`replay`] runs: dry run, limit, pace and time bounds.
 #[derive(Debug, Clone)]
 pub struct ReplayOptions {
+    /// List what matches without moving anything.
     pub dry_run: bool,
     /// At most this many moves (None: all that match).
     pub limit: Option<usize>,
@@ -132,19 +151,26 @@ impl Default for ReplayOptions {
     }
 }
 
+/// What a replay run did (or, in a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReplayReport {
+    /// Messages the main queue accepted (then deleted from the DLQ, or left in both if the
+    /// delete failed).
     pub moved: usize,
+    /// Messages that did not match the filter, or matched beyond the limit; left in the DLQ.
     pub skipped: usize,
+    /// Matching messages the main queue did not accept; left in the DLQ.
     pub failed: usize,
     /// DLQ copies of events this run had replayed already (they failed again): left in the
     /// DLQ for a later run.
     pub replayed_already: usize,
     /// What matched (and moved, or would move in a dry run).
     pub matched: Vec<DeadLetter>,
+    /// Whether this was a dry run (nothing moved).
     pub dry_run: bool,
 }
 
+/// The replay could not go on (the DLQ could not be read, or the simulated crash).
 #[derive(Debug, thiserror::Error)]
 #[error("replay: {0}")]
 pub struct ReplayError(pub String);
@@ -172,10 +198,13 @@ pub async fn replay(
     let mut empty_rounds = 0;
     let hold_secs = i32::try_from(opts.hold.as_secs().clamp(1, 43_200)).unwrap_or(120);
     while started.elapsed() < opts.deadline && empty_rounds < 2 {
-        if opts
-            .limit
-            .is_some_and(|l| report.moved + report.failed >= l)
-        {
+        // A dry run moves nothing: its limit counts what it listed.
+        let done = if opts.dry_run {
+            report.matched.len()
+        } else {
+            report.moved + report.failed
+        };
+        if opts.limit.is_some_and(|l| done >= l) {
             break;
         }
         let msgs = sqs
@@ -334,11 +363,13 @@ pub fn redrive_request(
         .set_max_number_of_messages_per_second(rate)
 }
 
+/// Why `hookwell redrive` could not start SQS's message move task.
 #[derive(Debug, thiserror::Error)]
 pub enum RedriveError {
     /// The endpoint does not implement message move tasks (the local emulator does not).
     #[error("this endpoint does not support SQS message move tasks (StartMessageMoveTask); against the local stack use `hookwell replay`, which also filters")]
     Unsupported,
+    /// Any other failure, with the SDK's description.
     #[error("redrive failed: {0}")]
     Failed(String),
 }

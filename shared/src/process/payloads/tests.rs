@@ -127,6 +127,12 @@ fn unknown_fields_are_ignored_and_unlisted_types_reach_other() {
     v["data"] = serde_json::json!({});
     let ev: bubble::BubbleEvent = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(ev, bubble::BubbleEvent::MessageUpdate(Default::default()));
+    // No `data` at all: still the type, with nothing in it.
+    for t in ["MESSAGE_DELETE", "DM_MESSAGE_UPDATE", "GUILD_MEMBER_REMOVE"] {
+        let ev: bubble::BubbleEvent =
+            serde_json::from_value(serde_json::json!({ "type": t })).unwrap();
+        assert_eq!(ev.event_type(), t);
+    }
 
     // "See the event reference for the complete list": more types exist.
     v["type"] = serde_json::json!("CHANNEL_CREATE");

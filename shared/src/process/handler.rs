@@ -22,8 +22,8 @@ use std::sync::Arc;
 /// How a handler failed, which decides what happens to the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HandlerError {
-    /// Worth retrying later (downstream 5xx, timeout, throttling): the message is retried
-    /// with backoff until the queue's maxReceiveCount moves it to the dead-letter queue.
+    /// Worth retrying later (downstream 5xx, timeout, throttling): the event is retried at the
+    /// retry schedule's next step; after the last step the processor dead-letters it.
     #[error("retryable: {0}")]
     Retryable(String),
     /// Will never succeed as is (bad payload, downstream 4xx): straight to the dead-letter
@@ -33,9 +33,11 @@ pub enum HandlerError {
 }
 
 impl HandlerError {
+    /// A [`HandlerError::Retryable`] with `e`'s text: the event is retried on the schedule.
     pub fn retryable(e: impl std::fmt::Display) -> Self {
         Self::Retryable(e.to_string())
     }
+    /// A [`HandlerError::Permanent`] with `e`'s text: the message goes to the DLQ at once.
     pub fn permanent(e: impl std::fmt::Display) -> Self {
         Self::Permanent(e.to_string())
     }
@@ -49,18 +51,23 @@ pub struct Event {
 }
 
 impl Event {
+    /// Wraps an envelope for handlers; `attempt` counts from 1.
     pub fn new(envelope: Arc<Envelope>, attempt: u32) -> Self {
         Self { envelope, attempt }
     }
+    /// The name of the source the delivery came in on (`/webhooks/{source}`).
     pub fn source(&self) -> &str {
         &self.envelope.source
     }
+    /// The event type identity gave the event (e.g. `MESSAGE_CREATE`).
     pub fn event_type(&self) -> &str {
         &self.envelope.event_type
     }
+    /// The event's id, the same on every retry: pass it downstream as an idempotency key.
     pub fn event_id(&self) -> &str {
         &self.envelope.event_id
     }
+    /// The whole queue envelope the event arrived in.
     pub fn envelope(&self) -> &Envelope {
         &self.envelope
     }
@@ -89,8 +96,10 @@ impl Event {
     }
 }
 
+/// Runs for the events the router sends it; its error decides between a retry and the DLQ.
 #[async_trait]
 pub trait Handler: Send + Sync {
+    /// Handles one event; it may run again for the same event, so effects must tolerate a repeat.
     async fn handle(&self, event: Event) -> Result<(), HandlerError>;
 }
 
@@ -128,14 +137,17 @@ impl std::fmt::Debug for Router {
 }
 
 impl Router {
+    /// An empty router: every event routes to no handler.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Runs `h` for events of exactly this source and event type.
     pub fn on(&mut self, source: &str, event_type: &str, h: impl Handler + 'static) -> &mut Self {
         self.on_arc(source, event_type, Arc::new(h))
     }
 
+    /// [`on`](Self::on) with a handler already in an `Arc` (to share it between routes).
     pub fn on_arc(&mut self, source: &str, event_type: &str, h: Arc<dyn Handler>) -> &mut Self {
         self.exact
             .entry((source.to_owned(), event_type.to_owned()))
@@ -149,6 +161,7 @@ impl Router {
         self.on_source_arc(source, Arc::new(h))
     }
 
+    /// [`on_source`](Self::on_source) with a handler already in an `Arc`.
     pub fn on_source_arc(&mut self, source: &str, h: Arc<dyn Handler>) -> &mut Self {
         self.by_source.entry(source.to_owned()).or_default().push(h);
         self
@@ -159,11 +172,14 @@ impl Router {
         self.fallback_arc(Arc::new(h))
     }
 
+    /// [`fallback`](Self::fallback) with a handler already in an `Arc`.
     pub fn fallback_arc(&mut self, h: Arc<dyn Handler>) -> &mut Self {
         self.global.push(h);
         self
     }
 
+    /// The handlers for an event: the exact route's, else the source's, else the global ones.
+    /// Empty when nothing matches: the event then completes with no handler run.
     pub fn route(&self, source: &str, event_type: &str) -> &[Arc<dyn Handler>] {
         if let Some(h) = self.exact.get(&(source.to_owned(), event_type.to_owned())) {
             return h;

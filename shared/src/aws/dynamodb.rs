@@ -1,0 +1,360 @@
+//! The events table on DynamoDB. Key `pk` = `{source}#{event_id}`; attributes `status`,
+//! `lease_until`, `claim_token`, `attempts`, `event_type`, `received_at`, `started_at`,
+//! `completed_at`, `duration_ms`, `last_error`, `failure`, `failed_at`,
+//! `next_attempt_at`, `expires_at` (TTL). This file is the only one that knows them.
+
+use crate::store::{
+    rfc3339, Claim, ClaimOutcome, ClaimRequest, EventRecord, EventStore, Failure, HistoryFilter,
+    StoreError, STATUS_COMPLETED, STATUS_FAILED, STATUS_IN_PROGRESS,
+};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use std::collections::HashMap;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// The DynamoDB events table.
+#[derive(Debug, Clone)]
+pub struct DynamoDbEventStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoDbEventStore {
+    /// The events table named `table`, reached through `client`; nothing is called until used.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The underlying DynamoDB client.
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+
+    /// One cheap read during a cold start (an eventually consistent `GetItem` of a key no
+    /// event has: half a read unit): the connection and its TLS handshake are ready before
+    /// the first batch, and a wrong table name fails fast. (`DescribeTable` would be free but
+    /// its model adds ~270 KB to the binary.)
+    pub async fn warm(&self) -> Result<(), StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S("hookwell#warm-up".into()))
+            .projection_expression("pk")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::Unavailable(crate::aws::describe(&e)))
+    }
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The delivery history, newest first, filtered on the server where it can be: a scan,
+    /// bounded at 100 pages. Fine for an operator's look; a very large table wants a
+    /// narrower `since`.
+    pub async fn history(&self, f: &HistoryFilter) -> Result<Vec<EventRecord>, StoreError> {
+        let mut conds = Vec::new();
+        let mut values = HashMap::new();
+        let mut names = HashMap::new();
+        if let Some(v) = &f.source {
+            conds.push("#source = :source");
+            names.insert("#source".to_owned(), "source".to_owned());
+            values.insert(":source".to_owned(), s(v));
+        }
+        if let Some(v) = &f.status {
+            conds.push("#status = :status");
+            names.insert("#status".to_owned(), "status".to_owned());
+            values.insert(":status".to_owned(), s(v.to_ascii_uppercase()));
+        }
+        if let Some(t) = f.since {
+            conds.push("received_at >= :since");
+            values.insert(":since".to_owned(), s(rfc3339(t)));
+        }
+        let mut out = Vec::new();
+        let mut start = None;
+        for _ in 0..100 {
+            let mut req = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .set_exclusive_start_key(start.take());
+            if !conds.is_empty() {
+                req = req
+                    .filter_expression(conds.join(" AND "))
+                    .set_expression_attribute_values(Some(values.clone()));
+                if !names.is_empty() {
+                    req = req.set_expression_attribute_names(Some(names.clone()));
+                }
+            }
+            let page = req
+                .send()
+                .await
+                .map_err(|e| unavailable(&e.into_service_error()))?;
+            out.extend(page.items().iter().filter_map(EventRecord::from_item));
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+        out.truncate(f.limit.max(1));
+        Ok(out)
+    }
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
+}
+fn token() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+/// Error text is bounded so a chatty downstream cannot bloat the item (400 KB limit).
+fn bounded(e: &str) -> String {
+    e.chars().take(1000).collect()
+}
+
+fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, k: &str) -> Option<&'a str> {
+    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+fn get_n(item: &HashMap<String, AttributeValue>, k: &str) -> Option<i64> {
+    item.get(k)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+}
+
+impl EventRecord {
+    /// Reads a table item; `None` when it lacks `source`, `event_id` or `status`.
+    pub fn from_item(item: &HashMap<String, AttributeValue>) -> Option<Self> {
+        Some(Self {
+            source: get_s(item, "source")?.to_owned(),
+            event_id: get_s(item, "event_id")?.to_owned(),
+            event_type: get_s(item, "event_type").unwrap_or("").to_owned(),
+            status: get_s(item, "status")?.to_owned(),
+            attempts: u32::try_from(get_n(item, "attempts").unwrap_or(0)).unwrap_or(0),
+            received_at: get_s(item, "received_at").map(str::to_owned),
+            completed_at: get_s(item, "completed_at").map(str::to_owned),
+            duration_ms: get_n(item, "duration_ms").and_then(|d| u64::try_from(d).ok()),
+            last_error: get_s(item, "last_error").map(str::to_owned),
+            failure: get_s(item, "failure").map(str::to_owned),
+            next_attempt_at: get_n(item, "next_attempt_at")
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+                .map(rfc3339),
+        })
+    }
+}
+
+fn unavailable<E: std::error::Error>(e: &E) -> StoreError {
+    StoreError::Unavailable(crate::aws::describe(e))
+}
+
+#[async_trait]
+impl EventStore for DynamoDbEventStore {
+    async fn claim(&self, req: &ClaimRequest) -> Result<ClaimOutcome, StoreError> {
+        let now = req.now;
+        let lease_until = now + req.lease;
+        let tok = token();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(req.key()))
+            .update_expression(
+                "SET #status = :inprog, lease_until = :lease, claim_token = :tok, \
+                 #source = :src, event_id = :eid, event_type = :et, \
+                 received_at = if_not_exists(received_at, :recv), started_at = :nowiso, \
+                 expires_at = :exp \
+                 ADD attempts :one",
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR expires_at < :now \
+                 OR (#status = :failed AND (attribute_not_exists(next_attempt_at) \
+                     OR next_attempt_at <= :now)) \
+                 OR (#status = :inprog AND lease_until < :now)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#source", "source")
+            .expression_attribute_values(":inprog", s(STATUS_IN_PROGRESS))
+            .expression_attribute_values(":failed", s(STATUS_FAILED))
+            .expression_attribute_values(":lease", n(unix(lease_until)))
+            .expression_attribute_values(":tok", s(&tok))
+            .expression_attribute_values(":src", s(&req.source))
+            .expression_attribute_values(":eid", s(&req.event_id))
+            .expression_attribute_values(":et", s(&req.event_type))
+            .expression_attribute_values(":recv", s(rfc3339(req.received_at)))
+            .expression_attribute_values(":nowiso", s(rfc3339(now)))
+            .expression_attribute_values(":now", n(unix(now)))
+            .expression_attribute_values(":exp", n(unix(now) + secs(req.retention)))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let attempts = out
+                    .attributes()
+                    .and_then(|a| get_n(a, "attempts"))
+                    .and_then(|a| u32::try_from(a).ok())
+                    .unwrap_or(1);
+                Ok(ClaimOutcome::Claimed(Claim {
+                    key: req.key(),
+                    token: tok,
+                    attempts,
+                    retention: req.retention,
+                    lease_until: OffsetDateTime::from_unix_timestamp(unix(lease_until))
+                        .unwrap_or(lease_until),
+                }))
+            }
+            Err(e) => {
+                let se = e.into_service_error();
+                if !se.is_conditional_check_failed_exception() {
+                    return Err(unavailable(&se));
+                }
+                let old = match &se {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item(),
+                    _ => None,
+                };
+                let at = |k: &str| {
+                    old.and_then(|i| get_n(i, k))
+                        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+                };
+                Ok(match old.and_then(|i| get_s(i, "status")) {
+                    Some(STATUS_COMPLETED) => ClaimOutcome::AlreadyCompleted,
+                    Some(STATUS_FAILED) => ClaimOutcome::NotYet {
+                        next_attempt_at: at("next_attempt_at").unwrap_or(now),
+                    },
+                    _ => ClaimOutcome::Held {
+                        lease_until: at("lease_until").unwrap_or(lease_until),
+                    },
+                })
+            }
+        }
+    }
+
+    async fn complete(&self, claim: &Claim, duration: Duration) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.finish(
+            claim,
+            "SET #status = :done, completed_at = :nowiso, duration_ms = :dur, expires_at = :exp \
+             REMOVE lease_until, claim_token, last_error, failure, next_attempt_at",
+            vec![
+                (":done", s(STATUS_COMPLETED)),
+                (":nowiso", s(rfc3339(now))),
+                (":dur", n(duration.as_millis())),
+                (":exp", n(unix(now) + secs(claim.retention))),
+            ],
+        )
+        .await
+    }
+
+    async fn release(
+        &self,
+        claim: &Claim,
+        error: &str,
+        next_attempt_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.finish(
+            claim,
+            "SET #status = :failed, last_error = :err, failure = :kind, next_attempt_at = :next \
+             REMOVE lease_until, claim_token",
+            vec![
+                (":failed", s(STATUS_FAILED)),
+                (":err", s(bounded(error))),
+                (":kind", s("retryable")),
+                (":next", n(unix(next_attempt_at))),
+            ],
+        )
+        .await
+    }
+
+    async fn fail(&self, claim: &Claim, error: &str, why: Failure) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.finish(
+            claim,
+            "SET #status = :failed, last_error = :err, failure = :kind, failed_at = :nowiso, \
+             expires_at = :exp \
+             REMOVE lease_until, claim_token, next_attempt_at",
+            vec![
+                (":failed", s(STATUS_FAILED)),
+                (":err", s(bounded(error))),
+                (":kind", s(why.as_str())),
+                (":nowiso", s(rfc3339(now))),
+                (":exp", n(unix(now) + secs(claim.retention))),
+            ],
+        )
+        .await
+    }
+
+    async fn record_undecodable(
+        &self,
+        message_id: &str,
+        reason: &str,
+        retention: Duration,
+    ) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("_undecodable#{message_id}")))
+            .item("source", s("_undecodable"))
+            .item("event_id", s(message_id))
+            .item("event_type", s("_undecodable"))
+            .item("status", s(STATUS_FAILED))
+            .item("failure", s("permanent"))
+            .item("attempts", n(1))
+            .item("received_at", s(rfc3339(now)))
+            .item("last_error", s(bounded(reason)))
+            .item("expires_at", n(unix(now) + secs(retention)))
+            .send()
+            .await
+            .map_err(|e| unavailable(&e.into_service_error()))?;
+        Ok(())
+    }
+}
+
+impl DynamoDbEventStore {
+    async fn finish(
+        &self,
+        claim: &Claim,
+        update: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<(), StoreError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(&claim.key))
+            .update_expression(update)
+            .condition_expression("claim_token = :tok")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":tok", s(&claim.token));
+        for (k, v) in values {
+            req = req.expression_attribute_values(k, v);
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let se = e.into_service_error();
+                if se.is_conditional_check_failed_exception() {
+                    Err(StoreError::LostClaim(claim.key.clone()))
+                } else {
+                    Err(unavailable(&se))
+                }
+            }
+        }
+    }
+}

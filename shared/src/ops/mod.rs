@@ -1,0 +1,8 @@
+//! What operators and developers run beside the pipeline: [`replay`] from the dead-letter
+//! queue, the [`local`] stack's resources, and the providers' [`samples`].
+
+#[cfg(feature = "aws")]
+pub mod local;
+#[cfg(feature = "aws")]
+pub mod replay;
+pub mod samples;
