@@ -61,6 +61,23 @@ impl Target {
         }
     }
 
+    /// The local stack only (what `hookwell local ...` acts on), never a stack selected with
+    /// `hookwell stack use`: a development document must not reach a deployed secret.
+    pub fn local_only() -> Self {
+        let vars = std::env::var_os("HOOKWELL_STACK_ENV")
+            .map(PathBuf::from)
+            .or_else(|| find_upwards(STACK_ENV))
+            .and_then(|p| std::fs::read_to_string(&p).ok())
+            .map(|t| parse_env_file(&t))
+            .unwrap_or_default();
+        let t = Self { vars };
+        if t.is_local_stack() {
+            t
+        } else {
+            Self { vars: Vec::new() }
+        }
+    }
+
     /// The local stack (its settings name an endpoint), not a deployed one.
     pub fn is_local_stack(&self) -> bool {
         self.vars.iter().any(|(k, _)| k == "AWS_ENDPOINT_URL")
@@ -81,6 +98,12 @@ impl Target {
     /// An SDK config pointed at the environment's endpoint, or at the local stack's.
     pub async fn sdk(&self) -> aws_config::SdkConfig {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        // A selected stack's region (`hookwell stack use`), unless the environment names one.
+        if std::env::var_os("AWS_REGION").is_none() {
+            if let Some(r) = self.get("AWS_REGION") {
+                loader = loader.region(aws_config::Region::new(r));
+            }
+        }
         if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
             if let Some(url) = self.get("AWS_ENDPOINT_URL") {
                 loader = loader

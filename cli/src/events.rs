@@ -70,7 +70,8 @@ pub fn table(rows: &[EventRecord]) -> String {
                 time_cell(r.received_at.as_deref()),
                 cut(&r.source, 14),
                 cut(&r.event_type, 28),
-                cut(&r.event_id, 24),
+                // Whole: `hookwell replay --event-id` needs it exactly.
+                r.event_id.clone(),
                 r.status.clone(),
                 r.attempts.to_string(),
                 latency(r),
@@ -159,7 +160,7 @@ mod tests {
         );
         assert!(t.starts_with("RECEIVED"));
         assert!(t.contains("2026-11-25 05:00:00  bubble"));
-        assert!(t.contains('…'));
+        assert!(t.contains(&"x".repeat(60)), "whole event ids, to paste into replay");
         assert!(t.contains("LATENCY"));
     }
 }

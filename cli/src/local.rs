@@ -66,7 +66,20 @@ pub async fn put_secret(
     name: &str,
     value: &str,
 ) -> Result<(), LocalError> {
-    let exists = sm.describe_secret().secret_id(name).send().await.is_ok();
+    let exists = match sm.describe_secret().secret_id(name).send().await {
+        Ok(_) => true,
+        Err(e) => {
+            let se = e.into_service_error();
+            if !se.is_resource_not_found_exception() {
+                // Denied, wrong region, throttled: say so rather than create a new secret.
+                return Err(LocalError(format!(
+                    "secret {name}: {}",
+                    hookwell::aws::describe(&se)
+                )));
+            }
+            false
+        }
+    };
     let r = if exists {
         sm.put_secret_value()
             .secret_id(name)

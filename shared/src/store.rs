@@ -49,6 +49,14 @@ pub struct ClaimRequest {
     pub retention: Duration,
 }
 
+impl Claim {
+    /// This attempt's place in the retry schedule: 1 for the first attempt, and again for
+    /// the first attempt after a replay from the dead-letter queue.
+    pub fn schedule_attempt(&self) -> u32 {
+        self.attempts.saturating_sub(self.attempts_before).max(1)
+    }
+}
+
 impl ClaimRequest {
     /// The record's key, `{source}#{event_id}`.
     pub fn key(&self) -> String {
@@ -65,6 +73,9 @@ pub struct Claim {
     pub token: String,
     /// Attempts so far, this one included.
     pub attempts: u32,
+    /// Attempts made before the event was last dead-lettered (0 if never): a replayed event
+    /// follows the retry schedule afresh from there.
+    pub attempts_before: u32,
     /// How long the record is kept; counted again from when the event completes or is
     /// dead-lettered.
     pub retention: Duration,

@@ -443,3 +443,64 @@ async fn two_writes_per_fresh_event_one_per_duplicate() {
         "one failed conditional write per duplicate"
     );
 }
+
+/// A retryable failure records when the next attempt is due (an earlier claim waits); a
+/// dead-lettered event, replayed, starts the retry schedule afresh.
+#[tokio::test]
+async fn next_attempt_is_honoured_and_a_replay_restarts_the_schedule() {
+    let p = pipeline(5).await;
+    let store = DynamoDbEventStore::new(p.ddb.clone(), &p.table);
+    let t0 = time::OffsetDateTime::now_utc();
+    let req = |now| ClaimRequest {
+        source: "groupgm".into(),
+        event_id: "sched-1".into(),
+        event_type: "message.received".into(),
+        received_at: t0,
+        now,
+        lease: Duration::from_secs(30),
+        retention: Duration::from_secs(86_400),
+    };
+    let ClaimOutcome::Claimed(first) = store.claim(&req(t0)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!((first.attempts, first.schedule_attempt()), (1, 1));
+    let due = t0 + Duration::from_secs(300);
+    store
+        .release(&first, "downstream answered 503", due)
+        .await
+        .unwrap();
+    let rec = p.record("groupgm", "sched-1").await.unwrap();
+    assert_eq!(rec.status, "FAILED");
+    assert!(rec.next_attempt_at.is_some());
+    // Before it is due: not claimable, and the answer says when.
+    match store
+        .claim(&req(t0 + Duration::from_secs(10)))
+        .await
+        .unwrap()
+    {
+        ClaimOutcome::NotYet { next_attempt_at } => {
+            assert_eq!(next_attempt_at.unix_timestamp(), due.unix_timestamp());
+        }
+        other => panic!("{other:?}"),
+    }
+    let ClaimOutcome::Claimed(second) = store.claim(&req(due)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!((second.attempts, second.schedule_attempt()), (2, 2));
+    store
+        .fail(
+            &second,
+            "retries exhausted",
+            hookwell::store::Failure::Exhausted,
+        )
+        .await
+        .unwrap();
+    let rec = p.record("groupgm", "sched-1").await.unwrap();
+    assert_eq!(rec.failure.as_deref(), Some("exhausted"));
+    assert!(rec.next_attempt_at.is_none());
+    // Replayed: claimable at once, first step of the schedule again.
+    let ClaimOutcome::Claimed(replayed) = store.claim(&req(due)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!((replayed.attempts, replayed.schedule_attempt()), (3, 1));
+}

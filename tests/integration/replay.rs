@@ -567,6 +567,7 @@ async fn redrive_builds_the_move_task_and_says_when_the_endpoint_lacks_it() {
     let req = hookwell::replay::redrive_request(
         &p.sqs,
         "arn:aws:sqs:us-east-1:123456789012:x-dlq",
+        Some("arn:aws:sqs:us-east-1:123456789012:x-events"),
         Some(50),
     );
     assert_eq!(
@@ -574,16 +575,16 @@ async fn redrive_builds_the_move_task_and_says_when_the_endpoint_lacks_it() {
         Some("arn:aws:sqs:us-east-1:123456789012:x-dlq")
     );
     assert_eq!(req.get_max_number_of_messages_per_second(), &Some(50));
+    // The processor's own dead letters carry no source queue: the events queue is named.
     assert_eq!(
-        req.get_destination_arn(),
-        &None,
-        "back to each message's source queue"
+        req.get_destination_arn().as_deref(),
+        Some("arn:aws:sqs:us-east-1:123456789012:x-events")
     );
     // moto does not implement StartMessageMoveTask: the error says so plainly.
     let arn = hookwell::queue::queue_arn(&p.sqs, &p.dlq_url)
         .await
         .unwrap();
-    let err = hookwell::replay::redrive_request(&p.sqs, &arn, None)
+    let err = hookwell::replay::redrive_request(&p.sqs, &arn, None, None)
         .send()
         .await
         .unwrap_err();

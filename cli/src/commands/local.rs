@@ -83,10 +83,12 @@ pub async fn run(l: LocalCmd) -> anyhow::Result<()> {
             );
         }
         LocalCmd::PushConfig { sources } => {
-            let target = Target::detect();
+            let target = Target::local_only();
             let id = target
                 .get(hookwell::settings::var::SOURCES_SECRET_ID)
-                .context("no local stack (make dev)")?;
+                .context(
+                    "no local stack running (make dev); for a deployed stack: hookwell config push",
+                )?;
             let sdk = target.sdk().await;
             let out = hookwell_cli::config::push(
                 &aws_sdk_secretsmanager::Client::new(&sdk),
@@ -104,7 +106,7 @@ pub async fn run(l: LocalCmd) -> anyhow::Result<()> {
             for_secs,
             pollers,
         } => {
-            let target = Target::detect();
+            let target = Target::local_only();
             let stack = load_stack(None)?;
             let cfg = local::PollConfig {
                 queue_url: target

@@ -26,7 +26,8 @@ pub async fn run(a: RedriveArgs) -> anyhow::Result<()> {
     let sdk = target.sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let arn = hookwell::queue::queue_arn(&sqs, &dlq).await?;
-    let started = redrive_request(&sqs, &arn, a.rate)
+    let destination = target.get(hookwell::settings::var::QUEUE_ARN);
+    let started = redrive_request(&sqs, &arn, destination.as_deref(), a.rate)
         .send()
         .await
         .map_err(|e| classify_redrive_error(&e))?;

@@ -1,6 +1,7 @@
 //! The events table on DynamoDB. Key `pk` = `{source}#{event_id}`; attributes `status`,
 //! `lease_until`, `claim_token`, `attempts`, `event_type`, `received_at`, `started_at`,
-//! `completed_at`, `duration_ms`, `last_error`, `failure`, `failed_at`,
+//! `completed_at`, `duration_ms`, `last_error`, `failure`, `failed_at`, `dead_lettered_after`
+//! (attempts when last dead-lettered: a replay starts the retry schedule afresh),
 //! `next_attempt_at`, `expires_at` (TTL). This file is the only one that knows them.
 
 use crate::store::{
@@ -205,15 +206,17 @@ impl EventStore for DynamoDbEventStore {
             .await;
         match result {
             Ok(out) => {
-                let attempts = out
-                    .attributes()
-                    .and_then(|a| get_n(a, "attempts"))
-                    .and_then(|a| u32::try_from(a).ok())
-                    .unwrap_or(1);
+                let count = |k: &str| {
+                    out.attributes()
+                        .and_then(|a| get_n(a, k))
+                        .and_then(|a| u32::try_from(a).ok())
+                };
+                let attempts = count("attempts").unwrap_or(1);
                 Ok(ClaimOutcome::Claimed(Claim {
                     key: req.key(),
                     token: tok,
                     attempts,
+                    attempts_before: count("dead_lettered_after").unwrap_or(0).min(attempts),
                     retention: req.retention,
                     lease_until: OffsetDateTime::from_unix_timestamp(unix(lease_until))
                         .unwrap_or(lease_until),
@@ -286,7 +289,7 @@ impl EventStore for DynamoDbEventStore {
         self.finish(
             claim,
             "SET #status = :failed, last_error = :err, failure = :kind, failed_at = :nowiso, \
-             expires_at = :exp \
+             expires_at = :exp, dead_lettered_after = attempts \
              REMOVE lease_until, claim_token, next_attempt_at",
             vec![
                 (":failed", s(STATUS_FAILED)),

@@ -163,7 +163,6 @@ impl SqsRetryScheduler {
 }
 
 /// SQS's maximum visibility timeout.
-const MAX_VISIBILITY_SECS: u64 = 43_200;
 
 #[async_trait]
 impl RetryScheduler for SqsRetryScheduler {
@@ -172,7 +171,9 @@ impl RetryScheduler for SqsRetryScheduler {
         receipt_handle: &str,
         delay: std::time::Duration,
     ) -> Result<(), QueueError> {
-        let secs = delay.as_secs().min(MAX_VISIBILITY_SECS);
+        let secs = delay
+            .as_secs()
+            .min(crate::process::retry::MAX_VISIBILITY.as_secs());
         self.client
             .change_message_visibility()
             .queue_url(&self.queue_url)

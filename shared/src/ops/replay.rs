@@ -356,10 +356,14 @@ async fn copy_to(
 pub fn redrive_request(
     sqs: &aws_sdk_sqs::Client,
     dlq_arn: &str,
+    destination_arn: Option<&str>,
     rate: Option<i32>,
 ) -> aws_sdk_sqs::operation::start_message_move_task::builders::StartMessageMoveTaskFluentBuilder {
+    // With a destination: the processor's own dead letters (sent, not redriven by SQS) carry
+    // no source queue for SQS to return them to.
     sqs.start_message_move_task()
         .source_arn(dlq_arn)
+        .set_destination_arn(destination_arn.map(str::to_owned))
         .set_max_number_of_messages_per_second(rate)
 }
 

@@ -361,7 +361,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
                 }
             },
             Err(HandlerError::Retryable(reason)) => {
-                let attempt = claim.attempts;
+                let attempt = claim.schedule_attempt();
                 let Some(step) = self.cfg.schedule.delay_after(attempt) else {
                     let reason = format!("retries exhausted after {attempt} attempts: {reason}");
                     warn!(%reason, "retry schedule exhausted; sending to the dead-letter queue");

@@ -10,8 +10,9 @@
 
 use std::time::Duration;
 
-/// SQS's ceiling for one `ChangeMessageVisibility`.
-pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
+/// The longest single wait: SQS allows a message at most 12 hours of visibility counted from
+/// its receive, and the postpone comes after the handlers ran, so a margin of 15 minutes.
+pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600 - 15 * 60);
 
 /// Delays between attempts: `steps[n-1]` follows the n-th failed attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]

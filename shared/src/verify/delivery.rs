@@ -88,8 +88,10 @@ pub enum AcceptError {
     TooLargeForQueue(usize),
 }
 
-/// Room SQS counts for the three message attributes (names, types and values).
-const ATTRIBUTE_ALLOWANCE: usize = 1024;
+/// Room SQS counts for message attributes: ingest's three, and the DLQ copy's
+/// `failure_reason` (at most 1 000 characters, up to 4 000 bytes) and `failed_at`, so an
+/// event that fits the queue always fits the dead-letter queue too.
+const ATTRIBUTE_ALLOWANCE: usize = 6 * 1024;
 
 impl Verified<'_> {
     /// The source whose scheme and secrets verified this delivery.

@@ -19,6 +19,8 @@ struct MemStore {
     complete_failures: AtomicUsize,
     /// Failure kinds recorded by `fail`.
     failures: Mutex<Vec<(String, crate::store::Failure)>>,
+    /// Attempts when each event was last dead-lettered.
+    dead_lettered_after: Mutex<HashMap<String, u32>>,
 }
 
 #[async_trait]
@@ -56,6 +58,13 @@ impl EventStore for Arc<MemStore> {
                     key: req.key(),
                     token: row.1.clone(),
                     attempts: row.2,
+                    attempts_before: self
+                        .dead_lettered_after
+                        .lock()
+                        .unwrap()
+                        .get(&req.key())
+                        .copied()
+                        .unwrap_or(0),
                     retention: req.retention,
                     lease_until: req.now + req.lease,
                 }))
@@ -77,6 +86,10 @@ impl EventStore for Arc<MemStore> {
     async fn fail(&self, c: &Claim, _: &str, why: crate::store::Failure) -> Result<(), StoreError> {
         self.next.lock().unwrap().remove(&c.key);
         self.failures.lock().unwrap().push((c.key.clone(), why));
+        self.dead_lettered_after
+            .lock()
+            .unwrap()
+            .insert(c.key.clone(), c.attempts);
         self.set(c, STATUS_FAILED)
     }
     async fn record_undecodable(&self, id: &str, _: &str, _: Duration) -> Result<(), StoreError> {
@@ -352,6 +365,18 @@ async fn retries_follow_the_schedule_then_the_dlq() {
         store.failures.lock().unwrap().as_slice(),
         &[("s#a".to_owned(), crate::store::Failure::Exhausted)]
     );
+
+    // Replayed from the DLQ, the event follows the schedule afresh: a failure now waits
+    // the first step again instead of going straight back to the DLQ.
+    let res = p.process_batch(vec![msg("9", "s", "t", "a")]).await;
+    assert!(
+        matches!(res.outcomes[0].1, Outcome::Retrying(_)),
+        "{:?}",
+        res.outcomes
+    );
+    let waited = *q.postponed.lock().unwrap().last().unwrap();
+    assert!(waited <= schedule.delay_after(1).unwrap(), "{waited:?}");
+    assert_eq!(q.dead.lock().unwrap().len(), 1);
 }
 
 /// A message received before its event's next attempt is due (a step longer than SQS's
