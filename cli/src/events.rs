@@ -160,7 +160,10 @@ mod tests {
         );
         assert!(t.starts_with("RECEIVED"));
         assert!(t.contains("2026-11-25 05:00:00  bubble"));
-        assert!(t.contains(&"x".repeat(60)), "whole event ids, to paste into replay");
+        assert!(
+            t.contains(&"x".repeat(60)),
+            "whole event ids, to paste into replay"
+        );
         assert!(t.contains("LATENCY"));
     }
 }

@@ -94,7 +94,14 @@ struct Reader<'a> {
     problems: Vec<String>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(get: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Self {
+            get,
+            problems: Vec::new(),
+        }
+    }
+
     fn optional(&self, name: &str) -> Option<String> {
         (self.get)(name).filter(|v| !v.trim().is_empty())
     }
@@ -236,10 +243,7 @@ impl IngestSettings {
 
     /// From any lookup (tests pass a map).
     pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let mut r = Reader {
-            get,
-            problems: Vec::new(),
-        };
+        let mut r = Reader::new(get);
         let s = Self {
             queue_url: r.required(var::QUEUE_URL),
             sources: r.sources(),
@@ -257,10 +261,7 @@ impl ProcessorSettings {
 
     /// From any lookup (tests pass a map).
     pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let mut r = Reader {
-            get,
-            problems: Vec::new(),
-        };
+        let mut r = Reader::new(get);
         let s = Self {
             queue_url: r.required(var::QUEUE_URL),
             dlq_url: r.required(var::DLQ_URL),

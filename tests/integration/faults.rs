@@ -208,24 +208,28 @@ async fn table_unreachable_while_processing_is_retried_then_processed_once() {
     assert!(p.dlq_messages().await.is_empty());
 }
 
-#[tokio::test]
-async fn handler_failing_three_times_then_succeeding_runs_to_completion_once() {
-    let p = production_pipeline().await;
-    let attempts = Arc::new(AtomicUsize::new(0));
-    let a = attempts.clone();
+/// A downstream that answers 503 (until its `status` is changed) and counts every call.
+async fn failing_sink() -> (hookwell_cli::sink::Sink, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
     let sink = hookwell_cli::sink::Sink::start(
         "127.0.0.1:0",
         "/hooks",
         Some(SINK_SECRET.to_owned()),
         503,
-        {
-            move |_seen| {
-                a.fetch_add(1, Ordering::SeqCst);
-            }
+        move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
         },
     )
     .await
     .unwrap();
+    (sink, calls)
+}
+
+#[tokio::test]
+async fn handler_failing_three_times_then_succeeding_runs_to_completion_once() {
+    let p = production_pipeline().await;
+    let (sink, attempts) = failing_sink().await;
     let status = sink.status.clone();
     let proc = processor(&p, forward_router(&sink), production_config());
     let ingest = ingest(p.sqs.clone(), &p.queue_url);
@@ -404,19 +408,7 @@ async fn processor_killed_mid_batch_is_reprocessed_after_the_lease() {
 #[tokio::test]
 async fn an_hour_long_downstream_outage_heals_by_itself() {
     let p = production_pipeline().await;
-    let attempts = Arc::new(AtomicUsize::new(0));
-    let a = attempts.clone();
-    let sink = hookwell_cli::sink::Sink::start(
-        "127.0.0.1:0",
-        "/hooks",
-        Some(SINK_SECRET.to_owned()),
-        503,
-        move |_| {
-            a.fetch_add(1, Ordering::SeqCst);
-        },
-    )
-    .await
-    .unwrap();
+    let (sink, attempts) = failing_sink().await;
     let proc = processor(&p, forward_router(&sink), production_config());
     let ingest = ingest(p.sqs.clone(), &p.queue_url);
     let delivered = deliver(&ingest, 500..505).await;
