@@ -146,6 +146,10 @@ struct RawSource {
     secrets: Vec<Secret>,
     #[serde(default)]
     max_body_bytes: Option<usize>,
+    #[serde(default)]
+    accept_event_types: Vec<String>,
+    #[serde(default)]
+    drop_event_types: Vec<String>,
 }
 
 /// One configured source, checked: a usable scheme, at least one usable secret, a body limit.
@@ -158,6 +162,8 @@ pub struct Source {
     secrets: Vec<Secret>,
     identity: IdentitySpec,
     max_body_bytes: usize,
+    accept_event_types: Vec<String>,
+    drop_event_types: Vec<String>,
 }
 
 impl Source {
@@ -191,6 +197,35 @@ impl Source {
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
     }
+    /// Whether events of this type are wanted: it matches one of `accept_event_types` (when
+    /// any are configured) and none of `drop_event_types`. Patterns are exact names or
+    /// globs with `*` (`MESSAGE_*`, `*_DELETE`). Bubble pushes every type and advises
+    /// filtering on the server: an unwanted event is answered 200 and never enqueued.
+    pub fn wants(&self, event_type: &str) -> bool {
+        (self.accept_event_types.is_empty()
+            || self.accept_event_types.iter().any(|p| glob(p, event_type)))
+            && !self.drop_event_types.iter().any(|p| glob(p, event_type))
+    }
+}
+
+/// `*` matches any run of characters (none included); everything else matches itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty(); // no `*`: exact match
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = rest.get(i + part.len()..).unwrap_or(""),
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// All sources, by name, and the processor's routes. Cheap to share (`Arc` inside).
@@ -369,6 +404,11 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
             "max_body_bytes must be between 1 and {DEFAULT_MAX_BODY_BYTES} (SQS message limit)"
         ));
     }
+    for p in rs.accept_event_types.iter().chain(&rs.drop_event_types) {
+        if p.is_empty() || p.len() > 128 {
+            return Err("event type patterns are 1-128 characters".into());
+        }
+    }
     Ok(Source {
         name: name.to_owned(),
         scheme_name: rs.scheme,
@@ -377,6 +417,8 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
         secrets: rs.secrets,
         identity,
         max_body_bytes,
+        accept_event_types: rs.accept_event_types,
+        drop_event_types: rs.drop_event_types,
     })
 }
 
@@ -404,6 +446,40 @@ mod tests {
         assert_eq!(s.names().count(), 11);
         assert!(s.get("bubble-token").unwrap().identity().requires_json);
         assert_eq!(s.get("nope").map(Source::name), None);
+    }
+
+    #[test]
+    fn event_type_filters_accept_and_drop_with_globs() {
+        for (p, t, want) in [
+            ("MESSAGE_*", "MESSAGE_CREATE", true),
+            ("MESSAGE_*", "DM_MESSAGE_CREATE", false),
+            ("*_DELETE", "MESSAGE_DELETE", true),
+            ("*MESSAGE*", "DM_MESSAGE_UPDATE", true),
+            ("GUILD_MEMBER_ADD", "GUILD_MEMBER_ADD", true),
+            ("GUILD_MEMBER_ADD", "GUILD_MEMBER_ADDED", false),
+            ("*", "", true),
+            ("a*b*c", "abc", true),
+            ("a*b*c", "ab", false),
+            ("ab*ba", "aba", false),
+        ] {
+            assert_eq!(glob(p, t), want, "{p} vs {t}");
+        }
+        let doc = r#"{"sources":{"bubble":{"scheme":"bubble","secrets":["s"],
+            "accept_event_types":["MESSAGE_*","GUILD_MEMBER_ADD"],"drop_event_types":["*_DELETE"]}}}"#;
+        let s = Sources::from_json(doc).unwrap();
+        let b = s.get("bubble").unwrap();
+        assert!(b.wants("MESSAGE_CREATE") && b.wants("GUILD_MEMBER_ADD"));
+        assert!(!b.wants("MESSAGE_DELETE") && !b.wants("GUILD_MEMBER_REMOVE"));
+        let all =
+            Sources::from_json(r#"{"sources":{"x":{"scheme":"bubble","secrets":["s"]}}}"#).unwrap();
+        assert!(
+            all.get("x").unwrap().wants("ANYTHING"),
+            "no filter: everything"
+        );
+        assert!(Sources::from_json(
+            r#"{"sources":{"x":{"scheme":"bubble","secrets":["s"],"drop_event_types":[""]}}}"#
+        )
+        .is_err());
     }
 
     #[test]

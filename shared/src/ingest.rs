@@ -289,6 +289,24 @@ impl<Q: EventQueue> Ingest<Q> {
             }
             Accepted::Events(events) => events,
         };
+        // Verified, then filtered: an unwanted type is answered 200 and never enqueued.
+        let (events, filtered): (Vec<_>, Vec<_>) = events
+            .into_iter()
+            .partition(|ev| source.wants(&ev.envelope().event_type));
+        for ev in &filtered {
+            m.filtered();
+            info!(event_type = %ev.envelope().event_type, "filtered by the source's event types");
+        }
+        if events.is_empty() {
+            if let Some(first) = filtered.first() {
+                let body = serde_json::json!({
+                    "status": "filtered",
+                    "event_type": first.envelope().event_type,
+                    "filtered": filtered.len(),
+                });
+                return Ok(json_response(StatusCode::OK, body.to_string()));
+            }
+        }
         let mut ids = Vec::with_capacity(events.len());
         for ev in &events {
             let env = ev.envelope();
@@ -315,12 +333,15 @@ impl<Q: EventQueue> Ingest<Q> {
             .await?;
             ids.push(env.event_id.clone());
         }
-        let body = match ids.as_slice() {
+        let mut body = match ids.as_slice() {
             [one] => serde_json::json!({ "status": "accepted", "event_id": one }),
             _ => {
                 serde_json::json!({ "status": "accepted", "event_id": ids.first(), "event_ids": ids })
             }
         };
+        if let (false, Some(obj)) = (filtered.is_empty(), body.as_object_mut()) {
+            obj.insert("filtered".into(), serde_json::json!(filtered.len()));
+        }
         Ok(json_response(StatusCode::OK, body.to_string()))
     }
 }

@@ -134,6 +134,10 @@ impl IngestMetrics {
     pub fn enqueued(&mut self, _event_type: &str) {
         self.add("Enqueued");
     }
+    /// An event was verified and dropped by its source's event-type filter.
+    pub fn filtered(&mut self) {
+        self.add("Filtered");
+    }
     /// A custom source's configured id locators and fields were all absent: the event id
     /// is the body hash (safe, but the configuration may be wrong).
     pub fn id_fallback(&mut self) {

@@ -10,6 +10,8 @@ const CONFIG: &str = r#"{"sources":{
   "slack":{"scheme":"slack","secrets":["slack-dev-secret"]},
   "line":{"scheme":"line","secrets":["line-dev-secret"]},
   "github":{"scheme":"github","secrets":["gh-dev-secret"]},
+  "bubble-bot":{"scheme":"bubble","secrets":["bot-secret"],"accept_event_types":["MESSAGE_CREATE","GUILD_MEMBER_*"]},
+  "line-chat":{"scheme":"line","secrets":["line-chat-secret"],"drop_event_types":["follow"]},
   "acme":{"scheme":"hmac","hmac":{"header":"X-Acme-Signature","algorithm":"sha256","encoding":"hex"},
           "identity":{"event_type":[{"field":"/kind"}],"id_fields":["/order/id"]},"secrets":["acme-dev-secret"]}
 }}"#;
@@ -444,5 +446,55 @@ async fn absent_custom_id_fields_fall_back_to_the_body_hash_and_are_counted() {
             );
         }
     }
+    assert_eq!(q.sent().len(), 2);
+}
+
+/// A source that wants two of Bubble's types: the rest are verified, answered 200
+/// `filtered`, counted, and never enqueued; a bad signature is still 401.
+#[tokio::test]
+async fn unwanted_event_types_are_filtered_after_verification() {
+    let (ingest, q, lines) = setup();
+    let update = String::from_utf8(MSG.to_vec())
+        .unwrap()
+        .replace("MESSAGE_CREATE", "MESSAGE_UPDATE");
+    for (body, status) in [
+        (MSG.to_vec(), "accepted"),
+        (update.clone().into_bytes(), "filtered"),
+    ] {
+        let h = sign(&ingest, "bubble-bot", "bot-secret", &body);
+        let r = ingest
+            .handle(req(Method::POST, "/webhooks/bubble-bot", &h, &body))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(json_body(&r)["status"], status);
+    }
+    assert_eq!(q.sent().len(), 1, "only the wanted type reached the queue");
+    let emf = crate::metrics::validate_emf(lines.lock().unwrap().last().unwrap()).unwrap();
+    assert_eq!(emf["Filtered"], 1.0);
+    assert!(emf.get("Enqueued").is_none());
+    // Filtering never skips the signature check.
+    let h = sign(&ingest, "bubble-bot", "wrong-secret", update.as_bytes());
+    let r = ingest
+        .handle(req(
+            Method::POST,
+            "/webhooks/bubble-bot",
+            &h,
+            update.as_bytes(),
+        ))
+        .await;
+    assert_eq!(r.status(), 401);
+
+    // A delivery of several events: the wanted ones are enqueued, the rest counted.
+    let line = br#"{"destination":"U1","events":[{"type":"message","webhookEventId":"01A"},{"type":"follow","webhookEventId":"01B"}]}"#;
+    let h = sign(&ingest, "line-chat", "line-chat-secret", line);
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/line-chat", &h, line))
+        .await;
+    let b = json_body(&r);
+    assert_eq!(
+        (b["status"].as_str(), b["event_id"].as_str()),
+        (Some("accepted"), Some("01A"))
+    );
+    assert_eq!(b["filtered"], 1);
     assert_eq!(q.sent().len(), 2);
 }
