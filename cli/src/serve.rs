@@ -16,27 +16,37 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_ready(listener.local_addr()?);
     let ingest = Arc::new(ingest);
-    let app = axum::Router::new().fallback(move |req: http::Request<axum::body::Body>| {
-        let ingest = ingest.clone();
-        async move {
-            let (parts, body) = req.into_parts();
-            // No source accepts more than a queue message; beyond that, stop reading.
-            let limit = hookwell::config::SQS_MAX_MESSAGE_BYTES;
-            let body: Bytes = match axum::body::to_bytes(body, limit).await {
-                Ok(b) => b,
-                Err(_) => {
-                    let e = hookwell::IngestError::TooLarge {
-                        size: limit + 1,
-                        limit,
-                    };
-                    return hookwell::ingest::error_response(&e).map(axum::body::Body::from);
-                }
-            };
-            let resp = ingest.handle(IngestRequest::from_parts(parts, body)).await;
-            resp.map(axum::body::Body::from)
-        }
-    });
-    axum::serve(listener, app).await
+    let app = axum::Router::new().fallback(
+        move |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<
+            std::net::SocketAddr,
+        >,
+              req: http::Request<axum::body::Body>| {
+            let ingest = ingest.clone();
+            async move {
+                let (parts, body) = req.into_parts();
+                // No source accepts more than a queue message; beyond that, stop reading.
+                let limit = hookwell::config::SQS_MAX_MESSAGE_BYTES;
+                let body: Bytes = match axum::body::to_bytes(body, limit).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        let e = hookwell::IngestError::TooLarge {
+                            size: limit + 1,
+                            limit,
+                        };
+                        return hookwell::ingest::error_response(&e).map(axum::body::Body::from);
+                    }
+                };
+                let req = IngestRequest::from_parts(parts, body).with_source_ip(Some(peer.ip()));
+                let resp = ingest.handle(req).await;
+                resp.map(axum::body::Body::from)
+            }
+        },
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }
 
 /// Ingest over `queue_url` with the sources document at `sources`.

@@ -82,6 +82,7 @@ fuzz_target!(|input: Input| {
         query: input.query,
         headers,
         body: Bytes::from(input.body),
+        source_ip: None,
     };
     let resp = runtime().block_on(ingest.handle(req));
     let status = resp.status().as_u16();

@@ -150,6 +150,8 @@ struct RawSource {
     accept_event_types: Vec<String>,
     #[serde(default)]
     drop_event_types: Vec<String>,
+    #[serde(default)]
+    allowed_ips: Vec<String>,
 }
 
 /// One configured source, checked: a usable scheme, at least one usable secret, a body limit.
@@ -164,6 +166,7 @@ pub struct Source {
     max_body_bytes: usize,
     accept_event_types: Vec<String>,
     drop_event_types: Vec<String>,
+    allowed_ips: Vec<ipnet::IpNet>,
 }
 
 impl Source {
@@ -196,6 +199,24 @@ impl Source {
     /// Largest accepted body, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
+    }
+    /// Whether a delivery from `ip` may be accepted: always when the source has no
+    /// `allowed_ips`; otherwise only from an address inside one of them (an IPv4 address
+    /// written IPv6-mapped counts as IPv4), and never when the front end reported none.
+    pub fn allows_ip(&self, ip: Option<std::net::IpAddr>) -> bool {
+        if self.allowed_ips.is_empty() {
+            return true;
+        }
+        let Some(ip) = ip else {
+            return false;
+        };
+        let ip = match ip {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        self.allowed_ips.iter().any(|net| net.contains(&ip))
     }
     /// Whether events of this type are wanted: it matches one of `accept_event_types` (when
     /// any are configured) and none of `drop_event_types`. Patterns are exact names or
@@ -404,6 +425,15 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
             "max_body_bytes must be between 1 and {DEFAULT_MAX_BODY_BYTES} (SQS message limit)"
         ));
     }
+    let mut allowed_ips = Vec::with_capacity(rs.allowed_ips.len());
+    for a in &rs.allowed_ips {
+        // A single address is its own /32 or /128.
+        let net = a
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| a.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| format!("allowed_ips: `{a}` is not an address or CIDR block"))?;
+        allowed_ips.push(net.trunc());
+    }
     for p in rs.accept_event_types.iter().chain(&rs.drop_event_types) {
         if p.is_empty() || p.len() > 128 {
             return Err("event type patterns are 1-128 characters".into());
@@ -419,6 +449,7 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
         max_body_bytes,
         accept_event_types: rs.accept_event_types,
         drop_event_types: rs.drop_event_types,
+        allowed_ips,
     })
 }
 
@@ -520,6 +551,14 @@ mod tests {
             (
                 r#"{"sources":{"x":{"scheme":"bubble","secrets":"s3cr3t-value"}}}"#,
                 "not valid JSON",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"bubble","secrets":["s3cr3t-value"],"allowed_ips":["10.0.0.0/33"]}}}"#,
+                "allowed_ips: `10.0.0.0/33`",
+            ),
+            (
+                r#"{"sources":{"x":{"scheme":"bubble","secrets":["s3cr3t-value"],"allowed_ips":["example.com"]}}}"#,
+                "not an address or CIDR block",
             ),
             (
                 r#"{"sources":{"x":{"scheme":"url_token","secrets":["s3cr3t-value-but-only-31-chars"]}}}"#,

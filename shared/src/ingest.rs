@@ -28,6 +28,10 @@ pub struct IngestRequest {
     pub headers: HeaderMap,
     /// The whole raw body: the bytes the signature is checked against.
     pub body: Bytes,
+    /// The connection's address as the front end reports it (API Gateway's and the Function
+    /// URL's `requestContext.http.sourceIp`), never a client-set header such as
+    /// `X-Forwarded-For`. `None` when the front end gives none.
+    pub source_ip: Option<std::net::IpAddr>,
 }
 
 impl IngestRequest {
@@ -39,7 +43,14 @@ impl IngestRequest {
             query: parts.uri.query().map(str::to_owned),
             headers: parts.headers,
             body,
+            source_ip: None,
         }
+    }
+
+    /// The same request, with the address the front end reported for the connection.
+    pub fn with_source_ip(mut self, ip: Option<std::net::IpAddr>) -> Self {
+        self.source_ip = ip;
+        self
     }
 }
 
@@ -55,6 +66,10 @@ pub enum IngestError {
     /// No source is configured under the path's name: 404 `unknown_source`.
     #[error("no source is configured under this name")]
     UnknownSource,
+    /// The source has an IP allowlist and the connection's address is not on it (or the
+    /// front end reported none): 403 `ip_not_allowed`.
+    #[error("this source does not accept deliveries from this address")]
+    IpNotAllowed,
     /// The body is over the source's `max_body_bytes`: 413 `payload_too_large`.
     #[error("body is {size} bytes; this source accepts at most {limit}")]
     TooLarge {
@@ -84,6 +99,7 @@ impl IngestError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NoRoute | Self::UnknownSource => StatusCode::NOT_FOUND,
+            Self::IpNotAllowed => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
                 StatusCode::PAYLOAD_TOO_LARGE
@@ -100,6 +116,7 @@ impl IngestError {
             Self::NoRoute => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UnknownSource => "unknown_source",
+            Self::IpNotAllowed => "ip_not_allowed",
             Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
                 "payload_too_large"
             }
@@ -114,6 +131,7 @@ impl IngestError {
     pub(crate) fn rejection(&self) -> Rejection {
         match self {
             Self::NoRoute | Self::UnknownSource => Rejection::UnknownSource,
+            Self::IpNotAllowed => Rejection::Ip,
             Self::MethodNotAllowed => Rejection::Method,
             Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
                 Rejection::Size
@@ -258,6 +276,9 @@ impl<Q: EventQueue> Ingest<Q> {
         let sources = self.sources.current();
         let source = sources.get(name).ok_or(IngestError::UnknownSource)?;
         m.received();
+        if !source.allows_ip(req.source_ip) {
+            return Err(IngestError::IpNotAllowed);
+        }
         let limit = source.max_body_bytes();
         if req.body.len() > limit {
             return Err(IngestError::TooLarge {

@@ -93,6 +93,7 @@ pub(crate) fn now_ms() -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rejection {
     UnknownSource,
+    Ip,
     Method,
     Size,
     Body,
@@ -105,6 +106,7 @@ impl Rejection {
     fn metric(self) -> &'static str {
         match self {
             Self::UnknownSource => "RejectedUnknownSource",
+            Self::Ip => "RejectedIp",
             Self::Method => "RejectedMethod",
             Self::Size => "RejectedSize",
             Self::Body => "RejectedBody",

@@ -424,3 +424,24 @@ async fn queue_unreachable_is_503_and_nothing_enqueued() {
     );
     assert!(drain(&live.sqs, &live.url, 10).await.is_empty());
 }
+
+/// The Lambda adapter takes the address API Gateway and the Function URL saw for the
+/// connection (`requestContext.http.sourceIp`), not a client-set `X-Forwarded-For`.
+#[test]
+fn lambda_adapter_reads_the_source_ip_from_the_request_context() {
+    for fixture in ["apigw-v2-request.json", "function-url-request.json"] {
+        let ev = lambda_event(
+            fixture,
+            "POST",
+            "/webhooks/bubble",
+            &[("x-forwarded-for".to_owned(), "198.51.100.1".to_owned())],
+            b"{}",
+        );
+        let req = hookwell::lambda::ingest_request(lambda_http::request::from_str(&ev).unwrap());
+        assert_eq!(
+            req.source_ip,
+            Some("203.0.113.10".parse().unwrap()),
+            "{fixture}"
+        );
+    }
+}

@@ -472,5 +472,6 @@ pub fn signed_request(source: &str, seed: u64) -> hookwell::IngestRequest {
         query: None,
         headers,
         body: bytes::Bytes::from(body),
+        source_ip: None,
     }
 }

@@ -12,6 +12,7 @@ const CONFIG: &str = r#"{"sources":{
   "github":{"scheme":"github","secrets":["gh-dev-secret"]},
   "bubble-bot":{"scheme":"bubble","secrets":["bot-secret"],"accept_event_types":["MESSAGE_CREATE","GUILD_MEMBER_*"]},
   "line-chat":{"scheme":"line","secrets":["line-chat-secret"],"drop_event_types":["follow"]},
+  "walled":{"scheme":"bubble","secrets":["walled-secret"],"allowed_ips":["203.0.113.0/24","2001:db8::/32","198.51.100.7"]},
   "acme":{"scheme":"hmac","hmac":{"header":"X-Acme-Signature","algorithm":"sha256","encoding":"hex"},
           "identity":{"event_type":[{"field":"/kind"}],"id_fields":["/order/id"]},"secrets":["acme-dev-secret"]}
 }}"#;
@@ -51,6 +52,7 @@ fn req(method: Method, path: &str, headers: &[(String, String)], body: &[u8]) ->
         query,
         headers: h,
         body: Bytes::copy_from_slice(body),
+        source_ip: Some("203.0.113.10".parse().unwrap()),
     }
 }
 
@@ -497,4 +499,45 @@ async fn unwanted_event_types_are_filtered_after_verification() {
     );
     assert_eq!(b["filtered"], 1);
     assert_eq!(q.sent().len(), 2);
+}
+
+/// A source with an IP allowlist: the address the front end saw decides, never a
+/// client-set `X-Forwarded-For`; refused before anything is parsed, with 403.
+#[tokio::test]
+async fn ip_allowlist_uses_the_connection_address_never_forwarded_headers() {
+    let (ingest, q, lines) = setup();
+    let mut h = sign(&ingest, "walled", "walled-secret", MSG);
+    let post = |ip: Option<&str>, h: &[(String, String)]| {
+        let mut r = req(Method::POST, "/webhooks/walled", h, MSG);
+        r.source_ip = ip.map(|i| i.parse().unwrap());
+        r
+    };
+    for (ip, status) in [
+        (Some("203.0.113.10"), 200),
+        (Some("198.51.100.7"), 200),
+        (Some("2001:db8::1"), 200),
+        (Some("::ffff:203.0.113.99"), 200),
+        (Some("198.51.100.8"), 403),
+        (Some("192.0.2.1"), 403),
+        (Some("2001:db9::1"), 403),
+        (None, 403),
+    ] {
+        let r = ingest.handle(post(ip, &h)).await;
+        assert_eq!(r.status(), status, "{ip:?}");
+        if status == 403 {
+            assert_eq!(json_body(&r)["error"], "ip_not_allowed");
+        }
+    }
+    // A spoofed X-Forwarded-For naming an allowed address changes nothing.
+    h.push(("x-forwarded-for".into(), "203.0.113.10".into()));
+    let r = ingest.handle(post(Some("192.0.2.1"), &h)).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(q.sent().len(), 4, "only the allowed addresses' deliveries");
+    let emf = crate::metrics::validate_emf(lines.lock().unwrap().last().unwrap()).unwrap();
+    assert_eq!(emf["RejectedIp"], 1.0);
+    // Sources without a list accept any address, or none.
+    let b = sign(&ingest, "bubble", "bubble-dev-secret", MSG);
+    let mut r = req(Method::POST, "/webhooks/bubble", &b, MSG);
+    r.source_ip = None;
+    assert_eq!(ingest.handle(r).await.status(), 200);
 }

@@ -9,6 +9,16 @@ use lambda_http::{Body, Request, Response};
 /// Converts an API Gateway HTTP API (payload v2) or Function URL request. The body is kept as
 /// raw bytes: API Gateway base64-encodes non-text bodies and `lambda_http` decodes them.
 pub fn ingest_request(req: Request) -> IngestRequest {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    // The address API Gateway / the Function URL saw for the connection; never a header.
+    let source_ip = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok())
+        }
+        #[allow(unreachable_patterns)]
+        _ => None,
+    };
     let (parts, body) = req.into_parts();
     let body = match body {
         Body::Empty => Bytes::new(),
@@ -16,7 +26,7 @@ pub fn ingest_request(req: Request) -> IngestRequest {
         Body::Binary(b) => Bytes::from(b),
         _ => Bytes::new(),
     };
-    IngestRequest::from_parts(parts, body)
+    IngestRequest::from_parts(parts, body).with_source_ip(source_ip)
 }
 
 /// Runs one request through ingest and converts the answer back.
