@@ -140,7 +140,8 @@ impl DeadLetterQueue for SqsDeadLetterQueue {
     }
 }
 
-/// Postpones a message's next receive with ChangeMessageVisibility, at most 12 h per call.
+/// Postpones a message's next receive with ChangeMessageVisibility, at most
+/// [`crate::process::retry::MAX_VISIBILITY`] per call.
 #[derive(Debug, Clone)]
 pub struct SqsRetryScheduler {
     client: aws_sdk_sqs::Client,

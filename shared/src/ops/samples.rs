@@ -144,16 +144,12 @@ pub const DOCUMENTED: &[(&str, &str, &str)] = &[
 
 /// `2025-01-15T08:30:00Z`: the documented timestamp form (UTC, whole seconds).
 fn iso_seconds(now: time::OffsetDateTime) -> String {
-    let t = now.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    // RFC 3339 leaves out a zero fraction of a second.
+    now.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The samples for a provider or scheme name, exactly (a configured source gets its samples

@@ -170,15 +170,12 @@ impl Handler for NotifyRecipients {
         }
         let msg: crate::payloads::sendbird::GroupChannelMessage = event.json()?;
         for n in Self::notifications(event.event_id(), &msg) {
-            let resp = self
-                .client
-                .post(&self.url)
-                .header("content-type", "application/json")
-                .body(n.to_string())
-                .send()
-                .await
-                .map_err(classify_error)?;
-            classify_status(resp.status().as_u16())?;
+            let key = n
+                .get("notification_id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            post_json(&self.client, &self.url, &n, &key).await?;
         }
         Ok(())
     }
@@ -290,17 +287,27 @@ impl Handler for ChatRelay {
             "event_type": event.event_type(),
             "event_id": event.event_id(),
         });
-        let resp = self
-            .client
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("idempotency-key", event.event_id())
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(classify_error)?;
-        classify_status(resp.status().as_u16())
+        post_json(&self.client, &self.url, &body, event.event_id()).await
     }
+}
+
+/// POSTs a JSON document with an `idempotency-key` header (so a downstream can drop the
+/// repeat of a retried handler) and classifies the answer.
+async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+    idempotency_key: &str,
+) -> Result<(), HandlerError> {
+    let resp = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("idempotency-key", idempotency_key)
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(classify_error)?;
+    classify_status(resp.status().as_u16())
 }
 
 /// The router described by the configuration's `routes`.
