@@ -2,10 +2,20 @@
 
 Usage: python3 infra/cost.py [--ingest-ms MS] [--processor-batch-ms MS] [--batch N]
        [--ingest-log-bytes B] [--processor-log-bytes B] [--memory-mb MB]
+       [--filtered-share F [F ...]] [--filtered-ingest-ms MS] [--filtered-ingest-log-bytes B]
 Defaults are the figures measured here (docs/BENCHMARKS.md, docs/COST.md say how); prices
 are the public list prices cited in docs/COST.md. Prints a Markdown table.
+
+--filtered-share F models a source's event-type filter (accept_event_types /
+drop_event_types): a share F of the deliveries received is verified by ingest, answered
+200 "filtered" and never enqueued, so it costs the front end, one ingest invocation and its
+metric line, but no SQS requests, no processor run and no table writes. With F > 0 a second
+table gives the cost per million deliveries received without and with the filter (without
+it, every delivery is enqueued, processed and written twice, and the handler ignores the
+unwanted ones). The default, 0, prints only the first tables.
 """
 import argparse
+import math
 
 # USD, us-east-1, list prices (docs/COST.md cites the pages).
 LAMBDA_REQUEST = 0.20 / 1e6
@@ -27,7 +37,19 @@ p.add_argument("--processor-log-bytes", type=float, default=700.0,
                help="log bytes per processed event (its lines plus its share of the batch's)")
 p.add_argument("--memory-mb", type=float, default=256.0)
 p.add_argument("--provisioned-utilisation", type=float, default=0.7)
+p.add_argument("--filtered-share", type=float, nargs="+", default=[0.0], metavar="F",
+               help="share (0..1) of deliveries dropped by an event-type filter; several give several rows")
+p.add_argument("--filtered-ingest-ms", type=float, default=1.2,
+               help="ms per ingest invocation that enqueues nothing (measured warm invocation of the "
+                    "GET answered 405, docs/BENCHMARKS.md); billed rounded up to whole ms, at least 1")
+p.add_argument("--filtered-ingest-log-bytes", type=float, default=None,
+               help="log bytes per filtered delivery (default: --ingest-log-bytes; at warn both are "
+                    "the one metric line, 'Filtered' in place of 'Enqueued', the same length)")
 a = p.parse_args()
+if any(not 0.0 <= f <= 1.0 for f in a.filtered_share):
+    p.error("--filtered-share takes values from 0 to 1")
+if a.filtered_ingest_log_bytes is None:
+    a.filtered_ingest_log_bytes = a.ingest_log_bytes
 
 gb = a.memory_mb / 1024.0
 per_event = {}
@@ -55,6 +77,35 @@ print(f"| HTTP API front end | {HTTP_API_REQUEST * 1e6:.3f} |")
 print()
 print("| front end | table | USD per million webhooks |")
 print("|---|---|---:|")
-for fe, fe_cost in (("Function URL", 0.0), ("HTTP API", HTTP_API_REQUEST)):
-    for tbl, t_cost in (("on-demand", ddb_on_demand), ("provisioned", ddb_provisioned)):
-        print(f"| {fe} | {tbl} | {(common + fe_cost + t_cost) * 1e6:.2f} |")
+DEPLOYMENTS = [(fe, fe_cost, tbl, t_cost)
+               for fe, fe_cost in (("Function URL", 0.0), ("HTTP API", HTTP_API_REQUEST))
+               for tbl, t_cost in (("on-demand", ddb_on_demand), ("provisioned", ddb_provisioned))]
+for fe, fe_cost, tbl, t_cost in DEPLOYMENTS:
+    print(f"| {fe} | {tbl} | {(common + fe_cost + t_cost) * 1e6:.2f} |")
+
+if any(f > 0 for f in a.filtered_share):
+    # A filtered delivery: front end, one ingest invocation (no SendMessage), its metric line.
+    billed_ms = max(1, math.ceil(a.filtered_ingest_ms - 1e-9))
+    filtered = {
+        "ingest Lambda requests": LAMBDA_REQUEST,
+        "ingest Lambda duration": gb * billed_ms / 1000.0 * LAMBDA_GB_S_ARM,
+        "CloudWatch Logs ingestion": a.filtered_ingest_log_bytes / 1e9 * LOGS_PER_GB,
+    }
+    filtered_common = sum(filtered.values())
+    print()
+    print(f"Filtered at ingest: {a.filtered_ingest_ms} ms ({billed_ms} ms billed), "
+          f"logs {a.filtered_ingest_log_bytes:.0f} B per filtered delivery\n")
+    print("| item | USD per million filtered deliveries |")
+    print("|---|---:|")
+    for k, v in filtered.items():
+        print(f"| {k} | {v * 1e6:.3f} |")
+    print(f"| HTTP API front end | {HTTP_API_REQUEST * 1e6:.3f} |")
+    print()
+    print("| filtered share | front end | table | USD per million received, no filter | with the filter | saving |")
+    print("|---:|---|---|---:|---:|---:|")
+    for f in a.filtered_share:
+        for fe, fe_cost, tbl, t_cost in DEPLOYMENTS:
+            without = common + fe_cost + t_cost
+            with_filter = (1 - f) * without + f * (filtered_common + fe_cost)
+            print(f"| {f:.0%} | {fe} | {tbl} | {without * 1e6:.2f} | {with_filter * 1e6:.2f} | "
+                  f"{(without - with_filter) * 1e6:.2f} ({1 - with_filter / without:.0%}) |")
