@@ -22,6 +22,7 @@ pub struct LocalStack {
     pub queue_arn: String,
     pub table: String,
     pub secret_id: String,
+    pub body_bucket: String,
 }
 
 /// Creates (idempotently) the queue, DLQ, table and sources secret described by the template,
@@ -47,6 +48,9 @@ pub async fn up(
     hookwell::local::create_events_table(&ddb, &stack.table_name)
         .await
         .map_err(e("table"))?;
+    hookwell::local::create_body_bucket(&hookwell::aws::s3_client(sdk), &stack.body_bucket_name)
+        .await
+        .map_err(e("bucket"))?;
     put_secret(&sm, &stack.secret_name, sources_json).await?;
     let queue_arn = hookwell::queue::queue_arn(&sqs, &queue_url)
         .await
@@ -57,6 +61,7 @@ pub async fn up(
         queue_arn,
         table: stack.table_name.clone(),
         secret_id: stack.secret_name.clone(),
+        body_bucket: stack.body_bucket_name.clone(),
     })
 }
 
@@ -118,6 +123,10 @@ impl LocalStack {
             (hookwell::settings::var::DLQ_URL, self.dlq_url.clone()),
             (hookwell::settings::var::QUEUE_ARN, self.queue_arn.clone()),
             (hookwell::settings::var::TABLE, self.table.clone()),
+            (
+                hookwell::settings::var::BODY_BUCKET,
+                self.body_bucket.clone(),
+            ),
             (
                 hookwell::settings::var::SOURCES_SECRET_ID,
                 self.secret_id.clone(),

@@ -24,8 +24,8 @@ pub async fn serve(
             let ingest = ingest.clone();
             async move {
                 let (parts, body) = req.into_parts();
-                // No source accepts more than a queue message; beyond that, stop reading.
-                let limit = hookwell::config::SQS_MAX_MESSAGE_BYTES;
+                // No source accepts more than the front end's limit; beyond it, stop reading.
+                let limit = hookwell::config::MAX_BODY_BYTES;
                 let body: Bytes = match axum::body::to_bytes(body, limit).await {
                     Ok(b) => b,
                     Err(_) => {
@@ -89,7 +89,7 @@ mod tests {
             let _ = tx.send(a);
         }));
         let addr = rx.await.unwrap();
-        let body = vec![b'a'; hookwell::config::SQS_MAX_MESSAGE_BYTES + 1];
+        let body = vec![b'a'; hookwell::config::MAX_BODY_BYTES + 1];
         let resp = hookwell::handlers::client(std::time::Duration::from_secs(10))
             .unwrap()
             .post(format!("http://{addr}/webhooks/github"))

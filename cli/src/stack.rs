@@ -23,6 +23,9 @@ pub struct Stack {
     pub dlq_name: String,
     pub table_name: String,
     pub secret_name: String,
+    /// The template leaves the bucket's name to CloudFormation (bucket names are global and
+    /// lowercase; stack names need not be): locally it is `{stack}-bodies`.
+    pub body_bucket_name: String,
     pub queue_visibility_timeout_secs: u32,
     pub queue_retention_secs: u32,
     pub dlq_retention_secs: u32,
@@ -154,6 +157,10 @@ impl Stack {
             dlq_name: t.resolve(t.at(dlq, &["Properties", "QueueName"])?)?,
             table_name: t.resolve(t.at(table, &["Properties", "TableName"])?)?,
             secret_name: t.resolve(t.at(secret, &["Properties", "Name"])?)?,
+            body_bucket_name: {
+                t.resource("BodiesBucket")?;
+                format!("{}-bodies", t.stack_name.to_ascii_lowercase())
+            },
             queue_visibility_timeout_secs: t
                 .number(t.at(q, &["Properties", "VisibilityTimeout"])?)?,
             queue_retention_secs: t.number(t.at(q, &["Properties", "MessageRetentionPeriod"])?)?,

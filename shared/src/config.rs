@@ -23,9 +23,16 @@ use std::sync::Arc;
 /// limit leaves room for the envelope's fields and attributes; the encoded envelope is checked
 /// again before sending, since JSON escaping or base64 can grow a body.
 pub const SQS_MAX_MESSAGE_BYTES: usize = 1_048_576;
-/// The default `max_body_bytes` of a source, and the largest allowed: 1 MiB less 16 KiB
-/// left for the envelope.
-pub const DEFAULT_MAX_BODY_BYTES: usize = SQS_MAX_MESSAGE_BYTES - 16 * 1024;
+/// Bodies up to this size always travel inside the queue message: 1 MiB less 16 KiB left for
+/// the envelope. Larger ones go to the body store (a claim check) when one is configured.
+pub const INLINE_MAX_BODY_BYTES: usize = SQS_MAX_MESSAGE_BYTES - 16 * 1024;
+/// The largest `max_body_bytes`: Lambda's synchronous request limit (6,291,456 bytes), which
+/// API Gateway and the Function URL hand the body through. The limit applies to the whole
+/// invocation event (headers, and the body as an escaped JSON string, or base64 when binary),
+/// so the largest body that gets through is somewhat smaller (README, "Large payloads").
+pub const MAX_BODY_BYTES: usize = 6_291_456;
+/// The default `max_body_bytes` of a source: as large as the front end allows.
+pub const DEFAULT_MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
 /// The built-in scheme names, in the order the README lists them.
 pub const BUILT_IN_SCHEMES: &[&str] = &[
@@ -420,9 +427,9 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
             .map_err(|e| format!("secret #{i}: {e}"))?;
     }
     let max_body_bytes = rs.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
-    if max_body_bytes == 0 || max_body_bytes > DEFAULT_MAX_BODY_BYTES {
+    if max_body_bytes == 0 || max_body_bytes > MAX_BODY_BYTES {
         return Err(format!(
-            "max_body_bytes must be between 1 and {DEFAULT_MAX_BODY_BYTES} (SQS message limit)"
+            "max_body_bytes must be between 1 and {MAX_BODY_BYTES} (Lambda's request limit)"
         ));
     }
     let mut allowed_ips = Vec::with_capacity(rs.allowed_ips.len());

@@ -1,6 +1,12 @@
 //! The queue envelope: what ingest puts in SQS and the processor reads back. Versioned JSON;
 //! the body is kept exactly as received (a JSON string of the raw text, or base64 when the
 //! bytes are not UTF-8).
+//!
+//! Version 1 carries the body itself. Version 2 is a claim check: the body was too large for
+//! an SQS message and lies in the stack's bucket, named by `body_ref` (bucket, key, size and
+//! SHA-256); the processor fetches it before any handler runs. A processor that predates
+//! version 2 refuses such a message as undecodable (to the DLQ, replayable after the upgrade)
+//! rather than running handlers on an empty body.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -9,8 +15,23 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
-/// The envelope format version ingest writes (`v`); [`Envelope::from_json`] refuses others.
+/// The envelope format version of an envelope that carries its body (`v`).
 pub const ENVELOPE_VERSION: u32 = 1;
+/// The version of a claim-check envelope: the body is in the bucket, at `body_ref`.
+pub const ENVELOPE_VERSION_BODY_REF: u32 = 2;
+
+/// Where a body too large for the queue was stored, and how to know it is the right one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodyRef {
+    /// The bucket (the stack's bodies bucket).
+    pub bucket: String,
+    /// The object key: `bodies/<sha256 hex>`.
+    pub key: String,
+    /// The body's length in bytes.
+    pub size: u64,
+    /// The body's SHA-256, lowercase hex; checked after every fetch.
+    pub sha256: String,
+}
 
 /// How [`Envelope::body`] holds the payload bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -33,7 +54,8 @@ impl BodyEncoding {
 /// payload exactly as received.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
-    /// Envelope format version: always [`ENVELOPE_VERSION`].
+    /// Envelope format version: [`ENVELOPE_VERSION`], or [`ENVELOPE_VERSION_BODY_REF`] when
+    /// the body is in the bucket.
     pub v: u32,
     /// The configured source name the delivery came in under (`/webhooks/{source}`).
     pub source: String,
@@ -54,6 +76,9 @@ pub struct Envelope {
     /// names, trimmed values); omitted from the JSON when empty.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// Version 2 only: where the body is stored (then `body` is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_ref: Option<BodyRef>,
 }
 
 // The payload is user data: never print it.
@@ -67,6 +92,7 @@ impl std::fmt::Debug for Envelope {
             .field("received_at", &self.received_at)
             .field("body_len", &self.body.len())
             .field("body_encoding", &self.body_encoding)
+            .field("body_ref", &self.body_ref)
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +112,13 @@ pub enum EnvelopeError {
     /// `body_encoding` is base64 but `body` does not decode as base64.
     #[error("envelope body is not valid base64")]
     BadBase64,
+    /// A version 2 envelope without `body_ref` or with a body of its own, or a version 1
+    /// envelope with `body_ref`.
+    #[error("envelope body_ref does not match its version")]
+    BodyRef,
+    /// The fetched body is not the one `body_ref` names (size or SHA-256 differ).
+    #[error("stored body does not match body_ref (size or SHA-256)")]
+    BodyMismatch,
 }
 
 impl Envelope {
@@ -111,7 +144,39 @@ impl Envelope {
             body,
             body_encoding,
             headers,
+            body_ref: None,
         }
+    }
+
+    /// The claim-check form of this envelope: version 2, the body replaced by `at`.
+    pub fn with_body_stored(mut self, at: BodyRef) -> Self {
+        self.v = ENVELOPE_VERSION_BODY_REF;
+        self.body = String::new();
+        self.body_encoding = BodyEncoding::Utf8;
+        self.body_ref = Some(at);
+        self
+    }
+
+    /// A version 2 envelope made whole with its fetched `body`, checked against `body_ref`:
+    /// the version 1 envelope ingest would have sent had the body fitted in the queue.
+    pub fn with_body_fetched(self, body: &[u8]) -> Result<Self, EnvelopeError> {
+        let Some(at) = &self.body_ref else {
+            return Err(EnvelopeError::BodyRef);
+        };
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body));
+        if u64::try_from(body.len()).ok() != Some(at.size) || sha != at.sha256 {
+            return Err(EnvelopeError::BodyMismatch);
+        }
+        let mut whole = Envelope::new(
+            &self.source,
+            &self.event_type,
+            &self.event_id,
+            self.received_at,
+            body,
+            self.headers,
+        );
+        whole.body_ref = None;
+        Ok(whole)
     }
 
     /// Parses and checks a queue message body.
@@ -119,8 +184,13 @@ impl Envelope {
         let env: Envelope = serde_json::from_str(text).map_err(|e| {
             EnvelopeError::Malformed(format!("{:?} at column {}", e.classify(), e.column()))
         })?;
-        if env.v != ENVELOPE_VERSION {
-            return Err(EnvelopeError::Version(env.v));
+        match (env.v, &env.body_ref) {
+            (ENVELOPE_VERSION, None) => {}
+            (ENVELOPE_VERSION_BODY_REF, Some(_)) if env.body.is_empty() => {}
+            (ENVELOPE_VERSION | ENVELOPE_VERSION_BODY_REF, _) => {
+                return Err(EnvelopeError::BodyRef)
+            }
+            (v, _) => return Err(EnvelopeError::Version(v)),
         }
         for (name, value) in [
             ("source", &env.source),
@@ -171,6 +241,17 @@ impl Envelope {
                 out.push(':');
                 push_json_str(&mut out, v);
             }
+            out.push('}');
+        }
+        if let Some(r) = &self.body_ref {
+            out.push_str(",\"body_ref\":{");
+            push_json_str(&mut out, "bucket");
+            out.push(':');
+            push_json_str(&mut out, &r.bucket);
+            push_field(&mut out, "key", &r.key);
+            out.push_str(",\"size\":");
+            out.push_str(&r.size.to_string());
+            push_field(&mut out, "sha256", &r.sha256);
             out.push('}');
         }
         out.push('}');
@@ -392,7 +473,8 @@ mod tests {
             ("", "Malformed"),
             ("{", "Malformed"),
             ("[]", "Malformed"),
-            (&good.replace("\"v\":1", "\"v\":2"), "Version"),
+            (&good.replace("\"v\":1", "\"v\":3"), "Version"),
+            (&good.replace("\"v\":1", "\"v\":2"), "BodyRef"),
             (
                 &good.replace("\"event_id\":\"i\"", "\"event_id\":\"\""),
                 "Empty",
@@ -412,6 +494,57 @@ mod tests {
         for (text, want) in cases {
             let err = Envelope::from_json(text).unwrap_err();
             assert!(format!("{err:?}").starts_with(want), "{text}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn claim_check_round_trips_and_is_checked() {
+        let body = "{\"big\":\"é\"}".as_bytes();
+        let whole = Envelope::new("github", "push", "d1", at(), body, BTreeMap::new());
+        let r = BodyRef {
+            bucket: "b".into(),
+            key: "bodies/k".into(),
+            size: body.len() as u64,
+            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body)),
+        };
+        let ptr = whole.clone().with_body_stored(r.clone());
+        let json = ptr.to_json();
+        let serde: serde_json::Value = serde_json::to_value(&ptr).unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&json).unwrap(),
+            serde
+        );
+        assert!(json.starts_with("{\"v\":2,") && json.contains("\"body\":\"\""));
+        let back = Envelope::from_json(&json).unwrap();
+        assert_eq!(back.body_ref.as_ref(), Some(&r));
+        assert_eq!(back.clone().with_body_fetched(body).unwrap(), whole);
+        assert_eq!(
+            back.clone()
+                .with_body_fetched(b"{\"big\":\"e\"}!")
+                .unwrap_err(),
+            EnvelopeError::BodyMismatch
+        );
+        let same_len = "{\"big\":\"e!\"}".as_bytes();
+        assert_eq!(same_len.len(), body.len());
+        assert_eq!(
+            back.with_body_fetched(same_len).unwrap_err(),
+            EnvelopeError::BodyMismatch
+        );
+        assert_eq!(
+            whole.with_body_fetched(body).unwrap_err(),
+            EnvelopeError::BodyRef
+        );
+        // A v2 without its reference, a v1 with one, a v2 with a body: refused.
+        for bad in [
+            format!("{}}}", &json[..json.find(",\"body_ref\"").unwrap()]),
+            json.replace("\"v\":2", "\"v\":1"),
+            json.replace("\"body\":\"\"", "\"body\":\"x\""),
+        ] {
+            assert_eq!(
+                Envelope::from_json(&bad).unwrap_err(),
+                EnvelopeError::BodyRef,
+                "{bad}"
+            );
         }
     }
 

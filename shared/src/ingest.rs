@@ -3,6 +3,7 @@
 //! Order of checks: route, method, source, size, empty body, signature, identity, enqueue.
 //! 200 is answered only after the queue accepted every event of the delivery.
 
+use crate::bodies::{BodyStore, BodyStoreError};
 use crate::config::Sources;
 use crate::delivery::{AcceptError, Accepted, Unverified};
 use crate::identity::{IdBasis, IdentityError};
@@ -86,9 +87,14 @@ pub enum IngestError {
     #[error("{0}")]
     Signature(#[from] SignatureError),
     /// Verified but not acceptable: 400 `malformed_body` (the events cannot be identified), or
-    /// 413 `payload_too_large` (an envelope would not fit in an SQS message).
+    /// 413 `payload_too_large` (an envelope would not fit in an SQS message and there is no
+    /// body store).
     #[error("{0}")]
     Accept(#[from] AcceptError),
+    /// A body too large for the queue could not be stored: 503 `storage_unavailable`, with
+    /// `Retry-After: 5`. Nothing was enqueued.
+    #[error("the body store is unavailable; retry later")]
+    BodyStore(#[from] BodyStoreError),
     /// The queue did not take an event: 503 `queue_unavailable`, with `Retry-After: 5`.
     #[error("the queue is unavailable; retry later")]
     Queue(#[from] QueueError),
@@ -106,7 +112,7 @@ impl IngestError {
             }
             Self::EmptyBody | Self::Accept(AcceptError::Identity(_)) => StatusCode::BAD_REQUEST,
             Self::Signature(_) => StatusCode::UNAUTHORIZED,
-            Self::Queue(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Queue(_) | Self::BodyStore(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -125,6 +131,7 @@ impl IngestError {
             Self::Accept(AcceptError::Identity(IdentityError::MissingSplit(_))) => "malformed_body",
             Self::Signature(e) => e.code(),
             Self::Queue(_) => "queue_unavailable",
+            Self::BodyStore(_) => "storage_unavailable",
         }
     }
 
@@ -139,7 +146,8 @@ impl IngestError {
             Self::EmptyBody | Self::Accept(AcceptError::Identity(_)) => Rejection::Body,
             Self::Signature(SignatureError::OutsideTolerance(_)) => Rejection::Timestamp,
             Self::Signature(_) => Rejection::Signature,
-            Self::Queue(_) => Rejection::Queue,
+            // Counted with the queue: either way the event could not be made durable.
+            Self::Queue(_) | Self::BodyStore(_) => Rejection::Queue,
         }
     }
 }
@@ -166,12 +174,14 @@ impl SourcesCell {
 
 type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
-/// The ingest service: sources, a queue and a clock.
+/// The ingest service: sources, a queue, a clock, and optionally a store for bodies too large
+/// for the queue.
 pub struct Ingest<Q> {
     sources: SourcesCell,
     queue: Q,
     clock: Clock,
     metrics: MetricsSink,
+    bodies: Option<Arc<dyn BodyStore>>,
 }
 
 impl<Q> std::fmt::Debug for Ingest<Q> {
@@ -207,7 +217,15 @@ impl<Q: EventQueue> Ingest<Q> {
             queue,
             clock: Arc::new(OffsetDateTime::now_utc),
             metrics: stdout_sink(),
+            bodies: None,
         }
+    }
+
+    /// Stores bodies too large for a queue message in `store` and enqueues a claim-check
+    /// envelope instead (without a store, such deliveries are answered 413).
+    pub fn with_body_store(mut self, store: Arc<dyn BodyStore>) -> Self {
+        self.bodies = Some(store);
+        self
     }
 
     /// Replaces the clock (tests use fixed times for timestamped schemes).
@@ -250,6 +268,11 @@ impl<Q: EventQueue> Ingest<Q> {
                         source = source_name.as_deref().unwrap_or(""),
                         error = %q,
                         "enqueue failed; answering 503 so the provider retries"
+                    ),
+                    IngestError::BodyStore(b) => warn!(
+                        source = source_name.as_deref().unwrap_or(""),
+                        error = %b,
+                        "storing a large body failed; answering 503 so the provider retries"
                     ),
                     _ => warn!(
                         source = source_name.as_deref().unwrap_or(""),
@@ -328,8 +351,27 @@ impl<Q: EventQueue> Ingest<Q> {
                 return Ok(json_response(StatusCode::OK, body.to_string()));
             }
         }
-        let mut ids = Vec::with_capacity(events.len());
-        for ev in &events {
+        // Bodies too large for a message are stored first: nothing is enqueued unless every
+        // event of the delivery can be.
+        let mut ready = Vec::with_capacity(events.len());
+        for ev in events {
+            if ev.fits_queue() {
+                ready.push(ev);
+                continue;
+            }
+            let Some(store) = &self.bodies else {
+                return Err(AcceptError::TooLargeForQueue(ev.queue_bytes()).into());
+            };
+            let at = store
+                .put(&ev.envelope().body_bytes())
+                .await
+                .inspect_err(|_| m.enqueue_failed())?;
+            m.body_stored();
+            info!(bytes = at.size, "body stored; enqueueing a claim check");
+            ready.push(ev.with_body_stored(at));
+        }
+        let mut ids = Vec::with_capacity(ready.len());
+        for ev in &ready {
             let env = ev.envelope();
             let span = info_span!(
                 "event",
@@ -386,7 +428,7 @@ pub fn error_response(e: &IngestError) -> Response<String> {
             resp.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
         }
-        IngestError::Queue(_) => {
+        IngestError::Queue(_) | IngestError::BodyStore(_) => {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }

@@ -8,9 +8,9 @@
 //! | [`verify`] | signature schemes, secrets, typed delivery states, event identity |
 //! | [`envelope`] | the versioned queue message |
 //! | [`ingest`] | the HTTP contract: verify, identify, enqueue, answer |
-//! | [`queue`], [`store`] | the ports: the queue and the events table |
+//! | [`queue`], [`store`], [`bodies`] | the ports: the queue, the events table, and the store for bodies too large for a queue message |
 //! | [`process`] | the processor: claim, route to handlers, complete or retry on the schedule |
-//! | [`aws`] | the one AWS implementation of each port (SQS, DynamoDB) and the SDK set-up |
+//! | [`aws`] | the one AWS implementation of each port (SQS, DynamoDB, S3) and the SDK set-up |
 //! | [`ops`] | replay from the DLQ, the local stack, the providers' samples |
 //! | [`metrics`], [`telemetry`] | CloudWatch EMF lines and logs |
 //! | `lambda` | thin adapters for the two function binaries (features `lambda-http`, `lambda-sqs`) |
@@ -23,6 +23,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod bodies;
 pub mod config;
 pub mod envelope;
 pub mod ingest;

@@ -145,6 +145,10 @@ impl IngestMetrics {
     pub fn id_fallback(&mut self) {
         self.add("IdFallbackToBody");
     }
+    /// An event's body went to the body store (too large for a queue message).
+    pub fn body_stored(&mut self) {
+        self.add("BodyStored");
+    }
     pub fn enqueue_failed(&mut self) {
         self.add("EnqueueFailed");
     }

@@ -41,6 +41,9 @@ pub mod var {
     pub const BACKOFF_MAX_SECS: &str = "HOOKWELL_BACKOFF_MAX_SECS";
     /// CloudWatch metrics namespace (default `hookwell`; the template sets `hookwell/<stack>`).
     pub const METRICS_NAMESPACE: &str = "HOOKWELL_METRICS_NAMESPACE";
+    /// Bucket for bodies too large for a queue message (a claim check). Ingest stores them
+    /// there, the processor fetches them; unset, such bodies are refused with 413.
+    pub const BODY_BUCKET: &str = "HOOKWELL_BODY_BUCKET";
     /// `json` for JSON log lines outside Lambda (in Lambda they are always JSON).
     pub const LOG_FORMAT: &str = "HOOKWELL_LOG_FORMAT";
 }
@@ -69,6 +72,8 @@ pub struct IngestSettings {
     pub sources: SourcesLocation,
     /// How often the sources document is reloaded (1 s to 1 h; default 300 s).
     pub refresh: Duration,
+    /// Bucket for bodies too large for a queue message, if any.
+    pub body_bucket: Option<String>,
 }
 
 /// What the processor function reads.
@@ -86,6 +91,8 @@ pub struct ProcessorSettings {
     pub refresh: Duration,
     /// Lease, retention, concurrency, retry schedule and backoff for records.
     pub processor: ProcessorConfig,
+    /// Bucket holding bodies too large for a queue message, if any.
+    pub body_bucket: Option<String>,
 }
 
 /// Collects values and problems; `finish` turns the problems into one error.
@@ -248,6 +255,7 @@ impl IngestSettings {
             queue_url: r.required(var::QUEUE_URL),
             sources: r.sources(),
             refresh: r.refresh(),
+            body_bucket: r.optional(var::BODY_BUCKET),
         };
         r.finish(s)
     }
@@ -269,6 +277,7 @@ impl ProcessorSettings {
             sources: r.sources(),
             refresh: r.refresh(),
             processor: r.processor(),
+            body_bucket: r.optional(var::BODY_BUCKET),
         };
         r.finish(s)
     }

@@ -603,10 +603,15 @@ async fn hostile_input_catalog() {
     let sdk = sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let url = create_queue(&sqs, &unique("hostile")).await;
+    // As deployed: bodies over a queue message go to the bucket (the case at the limit).
+    let (s3, bucket) = create_bucket(&sdk).await;
     let ingest = Ingest::new(
         SourcesCell::new(dev_sources()),
         SqsEventQueue::new(sqs.clone(), url.clone()),
     )
+    .with_body_store(std::sync::Arc::new(hookwell::aws::S3BodyStore::new(
+        s3, bucket,
+    )))
     .with_metrics_sink(std::sync::Arc::new(|_: &str| {}));
     let secrets = all_secrets(&std::fs::read_to_string(DEV_SOURCES).unwrap());
     for (what, method, path, headers, body, status, code, enqueued) in cases {

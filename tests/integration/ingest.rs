@@ -351,9 +351,9 @@ async fn bad_input_catalog() {
 }
 
 #[tokio::test]
-async fn largest_accepted_body_fits_the_queue() {
+async fn largest_inline_body_fits_the_queue() {
     let rig = rig().await;
-    let body = vec![b'x'; hookwell::config::DEFAULT_MAX_BODY_BYTES];
+    let body = vec![b'x'; hookwell::config::INLINE_MAX_BODY_BYTES];
     let mut h = sign(&dev_sources(), "github", &body, now());
     h.push(("x-github-event".into(), "push".into()));
     h.push(("x-github-delivery".into(), "big-1".into()));

@@ -7,6 +7,7 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+mod bodies;
 mod config;
 mod e2e;
 mod faults;

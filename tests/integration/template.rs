@@ -124,6 +124,80 @@ fn every_iam_statement_names_specific_resources() {
         !processor.contains(&"dynamodb:DeleteItem".into())
             && !processor.contains(&"dynamodb:Scan".into())
     );
+    // Large bodies: ingest may only write them, the processor only read them.
+    let s3 = |actions: &[String]| -> Vec<String> {
+        actions
+            .iter()
+            .filter(|a| a.starts_with("s3:"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(s3(&ingest), vec!["s3:PutObject".to_owned()]);
+    assert_eq!(s3(&processor), vec!["s3:GetObject".to_owned()]);
+}
+
+#[test]
+fn large_bodies_bucket_is_private_encrypted_and_expires_after_the_queues() {
+    let t = template();
+    let b = &t["Resources"]["BodiesBucket"];
+    assert_eq!(b["Type"].as_str(), Some("AWS::S3::Bucket"));
+    assert!(
+        b["Properties"]["BucketName"].is_null(),
+        "names are global: CloudFormation picks"
+    );
+    let p = &b["Properties"];
+    assert_eq!(
+        p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
+            .as_str(),
+        Some("AES256")
+    );
+    for k in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            p["PublicAccessBlockConfiguration"][k].as_bool(),
+            Some(true),
+            "{k}"
+        );
+    }
+    let rules = p["LifecycleConfiguration"]["Rules"].as_sequence().unwrap();
+    let expire = rules
+        .iter()
+        .find(|r| r["Prefix"].as_str() == Some("bodies/"))
+        .expect("an expiry rule for bodies/");
+    let days = number(&t, &expire["ExpirationInDays"]);
+    let min = t["Parameters"]["LargeBodyRetentionDays"]["MinValue"]
+        .as_u64()
+        .unwrap();
+    // A claim-check message lives at most 14 days in the queue and 14 in the DLQ (each
+    // retention restarts on a move): the body must outlive either.
+    let queue_days = number(
+        &t,
+        &t["Resources"]["EventsQueue"]["Properties"]["MessageRetentionPeriod"],
+    ) / 86_400;
+    assert!(
+        days >= min && min > queue_days,
+        "{days} >= {min} > {queue_days}"
+    );
+    // Only TLS.
+    let policy = &t["Resources"]["BodiesBucketPolicy"]["Properties"]["PolicyDocument"];
+    assert!(policy["Statement"].as_sequence().unwrap().iter().any(|st| {
+        st["Effect"].as_str() == Some("Deny")
+            && st["Condition"]["Bool"]["aws:SecureTransport"].as_str() == Some("false")
+    }));
+    // Both functions are told where it is.
+    for f in ["IngestFunction", "ProcessorFunction"] {
+        let v =
+            &t["Resources"][f]["Properties"]["Environment"]["Variables"]["HOOKWELL_BODY_BUCKET"];
+        assert!(
+            matches!(v, Value::Tagged(tag) if tag.value.as_str() == Some("BodiesBucket")),
+            "{f}"
+        );
+    }
 }
 
 #[test]

@@ -475,3 +475,55 @@ pub fn signed_request(source: &str, seed: u64) -> hookwell::IngestRequest {
         source_ip: None,
     }
 }
+
+/// A bucket for bodies too large for a queue message, uniquely named, in the local AWS.
+pub async fn create_bucket(sdk: &aws_config::SdkConfig) -> (aws_sdk_s3::Client, String) {
+    let s3 = hookwell::aws::s3_client(sdk);
+    let name = unique("bodies").to_ascii_lowercase();
+    hookwell::local::create_body_bucket(&s3, &name)
+        .await
+        .expect("bucket");
+    (s3, name)
+}
+
+/// A GitHub `push` body of at least `bytes` bytes, in the shape GitHub's webhook reference
+/// documents (ref, before, after, repository, pusher, commits with id, tree_id, distinct,
+/// message, timestamp, url, author, committer, added, removed, modified). GitHub puts at most
+/// 2048 commits in one payload, so size comes from each commit's list of modified files.
+pub fn github_push_of_size(bytes: usize) -> Vec<u8> {
+    let path = "src/components/chat/message-list/virtualised-row-renderer.tsx";
+    let push = |files: usize| {
+        let modified: Vec<String> = (0..files).map(|i| format!("{path}.{i:04}")).collect();
+        let commits: Vec<serde_json::Value> = (0..2048usize)
+            .map(|i| {
+                let id = format!("{:040x}", i + 1);
+                serde_json::json!({
+                    "id": id,
+                    "tree_id": format!("{:040x}", i + 100_000),
+                    "distinct": true,
+                    "message": format!("Refactor the message list, part {i}"),
+                    "timestamp": "2026-11-26T12:00:00Z",
+                    "url": format!("https://github.com/octocat/Hello-World/commit/{id}"),
+                    "author": {"name": "Monalisa Octocat", "email": "octocat@github.com", "username": "octocat"},
+                    "committer": {"name": "Monalisa Octocat", "email": "octocat@github.com", "username": "octocat"},
+                    "added": [],
+                    "removed": [],
+                    "modified": modified,
+                })
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({
+            "ref": "refs/heads/main",
+            "before": "0000000000000000000000000000000000000000",
+            "after": format!("{:040x}", commits.len()),
+            "repository": {"id": 1_296_269, "full_name": "octocat/Hello-World"},
+            "pusher": {"name": "octocat", "email": "octocat@github.com"},
+            "commits": commits,
+        }))
+        .expect("json")
+    };
+    // Each file name adds its quoted text and a comma to each of the 2048 commits.
+    let base = push(0).len();
+    let per_file = 2048 * (path.len() + ".0000".len() + 3);
+    push(bytes.saturating_sub(base).div_ceil(per_file))
+}

@@ -12,6 +12,9 @@ pub struct ServeArgs {
     /// The queue to send accepted events to.
     #[arg(long, env = "HOOKWELL_QUEUE_URL")]
     pub queue_url: String,
+    /// Bucket for bodies too large for a queue message (without it they are refused, 413).
+    #[arg(long, env = "HOOKWELL_BODY_BUCKET")]
+    pub body_bucket: Option<String>,
     #[command(flatten)]
     pub sources: SourcesFile,
 }
@@ -19,7 +22,12 @@ pub struct ServeArgs {
 pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
     let sources = a.sources.load()?;
     let sdk = hookwell::aws::sdk_config(Duration::from_secs(10)).await;
-    let ingest = hookwell_cli::serve::ingest(sources, aws_sdk_sqs::Client::new(&sdk), &a.queue_url);
+    let mut ingest =
+        hookwell_cli::serve::ingest(sources, aws_sdk_sqs::Client::new(&sdk), &a.queue_url);
+    if let Some(bucket) = a.body_bucket {
+        let store = hookwell::aws::S3BodyStore::new(hookwell::aws::s3_client(&sdk), bucket);
+        ingest = ingest.with_body_store(std::sync::Arc::new(store));
+    }
     let addr = format!("127.0.0.1:{}", a.port);
     hookwell_cli::serve::serve(&addr, ingest, |bound| {
         println!("ingest listening on http://{bound}/webhooks/{{source}}");

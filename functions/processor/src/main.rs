@@ -1,12 +1,14 @@
 //! Processor Lambda: wiring only. Clients, configuration and handlers are built once per cold
 //! start; each SQS batch goes through `hookwell::processor`.
 
+use hookwell::aws::S3BodyStore;
 use hookwell::config::{Refresher, SourcesOrigin};
 use hookwell::handler::Router;
 use hookwell::lambda::Error;
 use hookwell::queue::{SqsDeadLetterQueue, SqsRetryScheduler};
 use hookwell::settings::ProcessorSettings;
 use hookwell::{DynamoDbEventStore, Processor, Sources};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The routes: those configured in the sources document (`routes`), then your own handlers.
@@ -36,13 +38,17 @@ async fn main() -> Result<(), Error> {
         tracing::warn!(error = %e, "queue warm-up failed; the first batch connects instead");
     }
     let sources = sources?;
-    let processor = Processor::new(
+    let mut processor = Processor::new(
         store,
         SqsDeadLetterQueue::new(sqs, settings.dlq_url),
         retry,
         routes(&sources)?,
         settings.processor,
     );
+    if let Some(bucket) = settings.body_bucket {
+        let s3 = hookwell::aws::s3_client(&sdk);
+        processor = processor.with_body_store(Arc::new(S3BodyStore::new(s3, bucket)));
+    }
     let refresher = Refresher::new(origin, settings.refresh);
     hookwell::lambda::run_processor(processor, refresher, routes).await
 }

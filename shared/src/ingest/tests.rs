@@ -541,3 +541,63 @@ async fn ip_allowlist_uses_the_connection_address_never_forwarded_headers() {
     r.source_ip = None;
     assert_eq!(ingest.handle(r).await.status(), 200);
 }
+
+#[tokio::test]
+async fn bodies_over_the_queue_limit_go_to_the_body_store_or_get_413() {
+    // A GitHub-style body of 1.5 MiB: over an SQS message, under the front end's limit.
+    let filler = "x".repeat(1536 * 1024);
+    let body = format!(r#"{{"ref":"refs/heads/main","commits":[{{"message":"{filler}"}}]}}"#);
+    let headers = |ingest: &Ingest<MemoryQueue>| {
+        let mut h = sign(ingest, "github", "gh-dev-secret", body.as_bytes());
+        h.push(("x-github-event".into(), "push".into()));
+        h.push(("x-github-delivery".into(), "big-1".into()));
+        h
+    };
+
+    // No body store: refused, nothing enqueued.
+    let (ingest, q, _) = setup();
+    let h = headers(&ingest);
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/github", &h, body.as_bytes()))
+        .await;
+    assert_eq!(r.status(), 413);
+    assert_eq!(json_body(&r)["error"], "payload_too_large");
+    assert!(q.sent().is_empty());
+
+    // With one: stored, and a small claim-check envelope enqueued.
+    let (ingest, q, lines) = setup();
+    let bodies = crate::bodies::MemoryBodyStore::default();
+    let ingest = ingest.with_body_store(Arc::new(bodies.clone()));
+    let h = headers(&ingest);
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/github", &h, body.as_bytes()))
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.body());
+    assert_eq!(json_body(&r)["event_id"], "big-1");
+    let sent = q.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].len() < 1024, "the message is a pointer");
+    let env = crate::Envelope::from_json(&sent[0]).unwrap();
+    let at = env.body_ref.clone().unwrap();
+    assert_eq!(at.size as usize, body.len());
+    assert_eq!(bodies.keys(), vec![at.key.clone()]);
+    assert_eq!(
+        env.with_body_fetched(body.as_bytes()).unwrap().body,
+        body,
+        "the stored body is the delivery's"
+    );
+    assert!(lines.lock().unwrap()[0].contains("\"BodyStored\":1"));
+
+    // The store down: 503 with Retry-After, still nothing enqueued.
+    let (ingest, q, _) = setup();
+    bodies.set_down(true);
+    let ingest = ingest.with_body_store(Arc::new(bodies.clone()));
+    let h = headers(&ingest);
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/github", &h, body.as_bytes()))
+        .await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(json_body(&r)["error"], "storage_unavailable");
+    assert_eq!(r.headers().get("retry-after").unwrap(), "5");
+    assert!(q.sent().is_empty());
+}

@@ -59,6 +59,20 @@ pub async fn create_events_table(
     Ok(())
 }
 
+/// The bucket for bodies too large for a queue message. Idempotent. (In AWS the template adds
+/// encryption, a public access block and expiry; the local AWS needs none of them.)
+pub async fn create_body_bucket(s3: &aws_sdk_s3::Client, name: &str) -> Result<(), LocalError> {
+    if s3.head_bucket().bucket(name).send().await.is_ok() {
+        return Ok(());
+    }
+    s3.create_bucket()
+        .bucket(name)
+        .send()
+        .await
+        .map_err(err("create body bucket"))?;
+    Ok(())
+}
+
 /// Queue settings shared with the template.
 #[derive(Debug, Clone)]
 pub struct QueueSettings {

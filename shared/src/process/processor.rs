@@ -12,12 +12,15 @@
 //! | permanent error | FAILED (permanent) | sent to the DLQ with its reason | success |
 //! | received before its next attempt is due | unchanged | waits for it | failure |
 //! | not an envelope | `_undecodable#<message id>` FAILED | sent to the DLQ | success |
+//! | body in the body store, store unreachable | FAILED (retryable) | retried on the schedule | failure |
+//! | body in the body store, gone or not the one named | FAILED (permanent) | sent to the DLQ | success |
 //! | table unreachable | unchanged | retried with backoff | failure |
 //! | handlers succeeded, COMPLETED write failed 3 times | IN_PROGRESS | retried just after the lease | failure |
 //!
 //! The retry schedule ([`crate::retry`]) counts attempts, not SQS receives, so the queue's
 //! `maxReceiveCount` is only a backstop for messages that crash the function itself.
 
+use crate::bodies::{BodyStore, BodyStoreError};
 use crate::envelope::Envelope;
 use crate::handler::{Event, HandlerError, Router};
 use crate::metrics::{emf_line, now_ms, stdout_sink, MetricsSink};
@@ -127,6 +130,7 @@ pub struct Processor<S, D, R> {
     router: crate::swap::Swap<Router>,
     cfg: ProcessorConfig,
     metrics: MetricsSink,
+    bodies: Option<Arc<dyn BodyStore>>,
 }
 
 impl<S, D, R> std::fmt::Debug for Processor<S, D, R> {
@@ -154,7 +158,14 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             router: crate::swap::Swap::new(router),
             cfg,
             metrics: stdout_sink(),
+            bodies: None,
         }
+    }
+
+    /// Fetches the bodies of claim-check envelopes (version 2) from `store`.
+    pub fn with_body_store(mut self, store: Arc<dyn BodyStore>) -> Self {
+        self.bodies = Some(store);
+        self
     }
 
     /// Sends the EMF metric lines to `sink` instead of stdout.
@@ -331,9 +342,14 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             }
         };
 
-        let event = Event::new(Arc::new(env), claim.attempts);
         let started = Instant::now();
-        let result = self.run_handlers(event).await;
+        let result = match self.whole(env).await {
+            Ok(env) => {
+                self.run_handlers(Event::new(Arc::new(env), claim.attempts))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         let took = started.elapsed();
 
         match result {
@@ -428,6 +444,28 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             warn!(error = %e, "could not record the failure; the DLQ has the message");
         }
         Outcome::DeadLettered(reason.to_owned())
+    }
+
+    /// The envelope with its body: as it came, or fetched from the body store and checked.
+    /// Handlers never see the difference.
+    async fn whole(&self, env: Envelope) -> Result<Envelope, HandlerError> {
+        let Some(at) = env.body_ref.clone() else {
+            return Ok(env);
+        };
+        let Some(store) = &self.bodies else {
+            return Err(HandlerError::Permanent(
+                "the body is in the body store, and this processor has none configured \
+                 (HOOKWELL_BODY_BUCKET)"
+                    .into(),
+            ));
+        };
+        let body = store.get(&at).await.map_err(|e| match e {
+            BodyStoreError::Unavailable(_) => HandlerError::Retryable(e.to_string()),
+            BodyStoreError::Missing(_) => HandlerError::Permanent(e.to_string()),
+        })?;
+        info!(bytes = body.len(), "body fetched from the body store");
+        env.with_body_fetched(&body)
+            .map_err(|e| HandlerError::Permanent(e.to_string()))
     }
 
     /// Runs the routed handlers in order; a panic is a retryable failure.

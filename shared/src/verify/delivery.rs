@@ -66,6 +66,25 @@ impl AcceptedEvent {
     pub fn message_body(&self) -> &str {
         &self.json
     }
+    /// What SQS would count for this message: its body plus room for the attributes ingest
+    /// and the dead-letter copy add.
+    pub fn queue_bytes(&self) -> usize {
+        self.json.len() + ATTRIBUTE_ALLOWANCE
+    }
+    /// Whether the message fits in SQS as it is; if not, its body goes to the body store.
+    pub fn fits_queue(&self) -> bool {
+        self.queue_bytes() <= SQS_MAX_MESSAGE_BYTES
+    }
+    /// The same event with its body stored at `at`: the claim-check envelope (version 2).
+    pub fn with_body_stored(self, at: crate::envelope::BodyRef) -> Self {
+        let envelope = self.envelope.with_body_stored(at);
+        let json = envelope.to_json();
+        Self {
+            envelope,
+            json,
+            id_basis: self.id_basis,
+        }
+    }
 }
 
 /// What a verified delivery asks of ingest.
@@ -83,8 +102,9 @@ pub enum AcceptError {
     /// The events could not be identified (body not JSON, no split array): HTTP 400.
     #[error(transparent)]
     Identity(#[from] IdentityError),
-    /// The envelope plus attribute allowance, in bytes, exceeds SQS's message limit: HTTP 413.
-    #[error("event is {0} bytes once enveloped; the queue takes at most {SQS_MAX_MESSAGE_BYTES}")]
+    /// The envelope plus attribute allowance, in bytes, exceeds SQS's message limit and no
+    /// body store is configured: HTTP 413.
+    #[error("event is {0} bytes once enveloped; the queue takes at most {SQS_MAX_MESSAGE_BYTES} and no body store is configured")]
     TooLargeForQueue(usize),
 }
 
@@ -99,7 +119,8 @@ impl Verified<'_> {
         self.source
     }
 
-    /// Identifies the events and wraps each in an envelope.
+    /// Identifies the events and wraps each in an envelope. Whether each fits a queue message
+    /// is ingest's to decide ([`AcceptedEvent::fits_queue`]).
     pub fn accept(&self, received_at: OffsetDateTime) -> Result<Accepted, AcceptError> {
         let header = |name: &str| -> Option<String> {
             self.headers
@@ -130,10 +151,6 @@ impl Verified<'_> {
                 kept.clone(),
             );
             let json = envelope.to_json();
-            let size = json.len() + ATTRIBUTE_ALLOWANCE;
-            if size > SQS_MAX_MESSAGE_BYTES {
-                return Err(AcceptError::TooLargeForQueue(size));
-            }
             out.push(AcceptedEvent {
                 envelope,
                 json,

@@ -511,3 +511,93 @@ fn emf_validator_rejects_broken_documents() {
         "milliseconds"
     );
 }
+
+/// A claim-check message: the body of `body` stored in `bodies`.
+async fn stored_msg(
+    bodies: &crate::bodies::MemoryBodyStore,
+    id: &str,
+    event_id: &str,
+    body: &[u8],
+) -> InboundMessage {
+    use crate::bodies::BodyStore;
+    let at = bodies.put(body).await.unwrap();
+    let env = Envelope::new(
+        "github",
+        "push",
+        event_id,
+        OffsetDateTime::UNIX_EPOCH,
+        body,
+        Default::default(),
+    )
+    .with_body_stored(at);
+    InboundMessage {
+        body: Some(env.to_json()),
+        ..msg(id, "github", "push", event_id)
+    }
+}
+
+#[tokio::test]
+async fn claim_checked_bodies_reach_handlers_whole_or_fail_by_cause() {
+    let seen = Arc::new(Mutex::new(Vec::<Vec<u8>>::new()));
+    let mut r = Router::new();
+    let s2 = seen.clone();
+    r.fallback(move |e: Event| {
+        let s2 = s2.clone();
+        async move {
+            s2.lock().unwrap().push(e.body().to_vec());
+            Ok(())
+        }
+    });
+    let store = Arc::new(MemStore::default());
+    let q = Arc::new(MemQueues::default());
+    let bodies = crate::bodies::MemoryBodyStore::default();
+    let p = processor(store.clone(), q.clone(), r).with_body_store(Arc::new(bodies.clone()));
+    let big = vec![b'x'; 2 * 1024 * 1024];
+
+    // Fetched, checked and handed over as if it had come in the message.
+    let res = p
+        .process_batch(vec![stored_msg(&bodies, "1", "d1", &big).await])
+        .await;
+    assert!(res.failures.is_empty(), "{:?}", res.outcomes);
+    assert_eq!(seen.lock().unwrap().as_slice(), std::slice::from_ref(&big));
+    assert_eq!(store.status("github#d1").as_deref(), Some(STATUS_COMPLETED));
+
+    // The store unreachable: a retryable attempt, the message kept.
+    let m2 = stored_msg(&bodies, "2", "d2", b"second").await;
+    bodies.set_down(true);
+    let res = p.process_batch(vec![m2]).await;
+    assert_eq!(res.failures, vec!["2".to_owned()]);
+    assert!(matches!(&res.outcomes[0].1, Outcome::Retrying(r) if r.contains("unavailable")));
+    bodies.set_down(false);
+
+    // Gone (expired) or not the body named: permanent, to the DLQ.
+    let m3 = stored_msg(&bodies, "3", "d3", b"third").await;
+    bodies.remove(&crate::bodies::body_key(b"third").0);
+    let mut m4 = stored_msg(&bodies, "4", "d4", b"fourth").await;
+    m4.body = m4.body.map(|b| b.replace("\"size\":6", "\"size\":7"));
+    let res = p.process_batch(vec![m3, m4]).await;
+    assert!(res.failures.is_empty());
+    let dead = q.dead.lock().unwrap();
+    assert!(dead
+        .iter()
+        .any(|(id, r)| id == "3" && r.contains("not found")));
+    assert!(dead
+        .iter()
+        .any(|(id, r)| id == "4" && r.contains("does not match")));
+    assert_eq!(seen.lock().unwrap().len(), 1, "no handler saw a wrong body");
+}
+
+#[tokio::test]
+async fn a_claim_check_without_a_body_store_is_dead_lettered_with_the_reason() {
+    let mut r = Router::new();
+    r.fallback(|_e: Event| async { Ok(()) });
+    let store = Arc::new(MemStore::default());
+    let q = Arc::new(MemQueues::default());
+    let bodies = crate::bodies::MemoryBodyStore::default();
+    let p = processor(store, q.clone(), r);
+    let res = p
+        .process_batch(vec![stored_msg(&bodies, "1", "d1", b"body").await])
+        .await;
+    assert!(res.failures.is_empty());
+    assert!(q.dead.lock().unwrap()[0].1.contains("HOOKWELL_BODY_BUCKET"));
+}
