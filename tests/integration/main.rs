@@ -7,6 +7,7 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+mod clients;
 mod config;
 mod e2e;
 mod faults;
