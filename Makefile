@@ -6,7 +6,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: help venv venv-sam dev test fmt-check clippy lint-template build bench bench-processor clean-venv \
+.PHONY: help venv venv-sam clients dev test fmt-check clippy lint-template build bench bench-processor clean-venv \
 	fuzz fuzz-tools fuzz-check soak load coldstart
 SAM_VENV := .venv-sam
 export SAM_CLI_TELEMETRY := 0
@@ -31,6 +31,15 @@ $(VENV)/.installed: infra/requirements.txt
 
 dev: venv
 	infra/dev.sh
+
+# The overview note's Node sender (axios, pinned by package-lock.json) for tests/integration/clients.rs;
+# its Python sender uses requests from the venv.
+CLIENTS := infra/clients
+clients: $(CLIENTS)/node_modules/.installed
+
+$(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	cd $(CLIENTS) && npm ci --no-audit --no-fund --silent
+	touch $@
 
 $(SAM_VENV)/.installed: infra/requirements-sam.txt
 	python3 -m venv $(SAM_VENV)
@@ -58,7 +67,7 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
-test: venv fmt-check clippy lint-template fuzz-check
+test: venv clients fmt-check clippy lint-template fuzz-check
 	infra/moto.sh $(CARGO) test --workspace --all-features
 
 # The fuzz targets compile against the current library (on stable; running them needs nightly).

@@ -96,31 +96,6 @@ async fn process_until(
     }
 }
 
-async fn queue_depth(p: &Pipeline) -> (u64, u64) {
-    use aws_sdk_sqs::types::QueueAttributeName as A;
-    let attrs = p
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&p.queue_url)
-        .attribute_names(A::ApproximateNumberOfMessages)
-        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap_or_default();
-    let n = |a: A| {
-        attrs
-            .get(&a)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(u64::MAX)
-    };
-    (
-        n(A::ApproximateNumberOfMessages),
-        n(A::ApproximateNumberOfMessagesNotVisible),
-    )
-}
-
 #[tokio::test]
 async fn queue_unreachable_while_deliveries_arrive_is_503_and_nothing_is_lost() {
     let p = production_pipeline().await;
@@ -147,7 +122,7 @@ async fn queue_unreachable_while_deliveries_arrive_is_503_and_nothing_is_lost() 
     );
     assert!(proxy.refused.load(Ordering::SeqCst) >= 10);
     // Nothing half-accepted: exactly the 30 answered 200 are in the queue.
-    assert_eq!(queue_depth(&p).await, (30, 0));
+    assert_eq!(queue_depth(&p.sqs, &p.queue_url).await, (30, 0));
 
     let sink = start_sink().await;
     let proc = processor(&p, forward_router(&sink), production_config());
@@ -204,7 +179,7 @@ async fn table_unreachable_while_processing_is_retried_then_processed_once() {
         assert_eq!(sink.count(id), 1, "event {id} handled once");
     }
     assert_eq!(sink.total(), 15);
-    assert_eq!(queue_depth(&p).await, (0, 0));
+    assert_eq!(queue_depth(&p.sqs, &p.queue_url).await, (0, 0));
     assert!(p.dlq_messages().await.is_empty());
 }
 
@@ -276,7 +251,7 @@ async fn hundred_concurrent_deliveries_of_one_event_have_one_effect() {
             let mut outcomes = Vec::new();
             for _ in 0..80 {
                 outcomes.extend(run_until_idle(p, &proc, 20).await);
-                if queue_depth(p).await == (0, 0) {
+                if queue_depth(&p.sqs, &p.queue_url).await == (0, 0) {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
@@ -309,7 +284,7 @@ async fn hundred_concurrent_deliveries_of_one_event_have_one_effect() {
         "{outcomes:?}"
     );
     assert!(p.dlq_messages().await.is_empty());
-    assert_eq!(queue_depth(&p).await, (0, 0));
+    assert_eq!(queue_depth(&p.sqs, &p.queue_url).await, (0, 0));
 }
 
 #[tokio::test]
@@ -399,7 +374,7 @@ async fn processor_killed_mid_batch_is_reprocessed_after_the_lease() {
         assert_eq!(sink.count(id), 2, "event {id}");
     }
     assert_eq!(sink.distinct(), 5);
-    assert_eq!(queue_depth(&p).await, (0, 0));
+    assert_eq!(queue_depth(&p.sqs, &p.queue_url).await, (0, 0));
     assert!(p.dlq_messages().await.is_empty());
 }
 
@@ -454,7 +429,7 @@ async fn an_hour_long_downstream_outage_heals_by_itself() {
         outage.as_secs_f64()
     );
     assert!(p.dlq_messages().await.is_empty(), "nothing dead-lettered");
-    assert_eq!(queue_depth(&p).await, (0, 0));
+    assert_eq!(queue_depth(&p.sqs, &p.queue_url).await, (0, 0));
 }
 
 /// Delivers one event whose handler, on its first run, cuts the table right after its side
@@ -516,7 +491,7 @@ async fn a_completed_write_failing_briefly_is_retried_in_place() {
     let rec = p.record(&source, &id).await.unwrap();
     assert_eq!((rec.status.as_str(), rec.attempts), ("COMPLETED", 1));
     assert!(p.dlq_messages().await.is_empty());
-    assert_eq!(queue_depth(&p).await, (0, 0));
+    assert_eq!(queue_depth(&p.sqs, &p.queue_url).await, (0, 0));
 }
 
 /// The handlers ran and the table stayed away past the in-place retries: the claim is held
@@ -534,5 +509,5 @@ async fn a_completed_write_failing_for_longer_never_reaches_the_dlq() {
     );
     assert_eq!(rec.attempts, 2);
     assert!(p.dlq_messages().await.is_empty());
-    assert_eq!(queue_depth(&p).await, (0, 0));
+    assert_eq!(queue_depth(&p.sqs, &p.queue_url).await, (0, 0));
 }

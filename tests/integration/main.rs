@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 mod bodies;
+mod clients;
 mod config;
 mod e2e;
 mod faults;

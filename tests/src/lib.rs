@@ -99,6 +99,30 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str, max: usize) -> Vec<Mess
     out
 }
 
+/// A queue's messages: (visible, in flight); `u64::MAX` for a count SQS did not return.
+pub async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .unwrap_or_default();
+    let n = |a: QueueAttributeName| {
+        attrs
+            .get(&a)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(u64::MAX)
+    };
+    (
+        n(QueueAttributeName::ApproximateNumberOfMessages),
+        n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+    )
+}
+
 pub fn dev_sources() -> Sources {
     Sources::from_file(std::path::Path::new(DEV_SOURCES)).expect("dev sources")
 }
