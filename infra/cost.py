@@ -25,6 +25,9 @@ SQS_REQUEST = 0.40 / 1e6
 DDB_WRU_ON_DEMAND = 0.625 / 1e6
 DDB_WCU_HOUR = 0.00065
 LOGS_PER_GB = 0.50
+S3_PUT = 0.005 / 1000
+S3_GET = 0.0004 / 1000
+S3_GB_MONTH = 0.023
 
 p = argparse.ArgumentParser()
 p.add_argument("--ingest-ms", type=float, default=10.0,
@@ -42,6 +45,10 @@ p.add_argument("--filtered-share", type=float, nargs="+", default=[0.0], metavar
 p.add_argument("--filtered-ingest-ms", type=float, default=1.2,
                help="ms per ingest invocation that enqueues nothing (measured warm invocation of the "
                     "GET answered 405, docs/BENCHMARKS.md); billed rounded up to whole ms, at least 1")
+p.add_argument("--large-body-mb", type=float, nargs="+", default=[], metavar="MB",
+               help="also price the claim check for bodies of these sizes (MB): S3 PUT, GET, storage")
+p.add_argument("--large-body-days", type=float, default=16.0,
+               help="days a stored body is kept (template LargeBodyRetentionDays)")
 p.add_argument("--filtered-ingest-log-bytes", type=float, default=None,
                help="log bytes per filtered delivery (default: --ingest-log-bytes; at warn both are "
                     "the one metric line, 'Filtered' in place of 'Enqueued', the same length)")
@@ -109,3 +116,16 @@ if any(f > 0 for f in a.filtered_share):
             with_filter = (1 - f) * without + f * (filtered_common + fe_cost)
             print(f"| {f:.0%} | {fe} | {tbl} | {without * 1e6:.2f} | {with_filter * 1e6:.2f} | "
                   f"{(without - with_filter) * 1e6:.2f} ({1 - with_filter / without:.0%}) |")
+
+if a.large_body_mb:
+    # A body over the queue's limit: one PutObject (ingest), one GetObject per attempt (the
+    # processor; one when it succeeds first time), and its storage until it expires.
+    print()
+    print(f"Claim check (bodies over 1 MiB), kept {a.large_body_days:.0f} days; "
+          "on top of the per-webhook cost above\n")
+    print("| body | S3 PUT | S3 GET | storage | USD per million large webhooks |")
+    print("|---:|---:|---:|---:|---:|")
+    for mb in a.large_body_mb:
+        storage = mb / 1024.0 * S3_GB_MONTH * a.large_body_days / 30.0
+        total = S3_PUT + S3_GET + storage
+        print(f"| {mb:g} MB | {S3_PUT * 1e6:.2f} | {S3_GET * 1e6:.2f} | {storage * 1e6:.2f} | {total * 1e6:.2f} |")

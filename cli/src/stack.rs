@@ -26,6 +26,8 @@ pub struct Stack {
     /// The template leaves the bucket's name to CloudFormation (bucket names are global and
     /// lowercase; stack names need not be): locally it is `{stack}-bodies`.
     pub body_bucket_name: String,
+    /// `OrderedDelivery`: FIFO queues, one message group per channel.
+    pub ordered: bool,
     pub queue_visibility_timeout_secs: u32,
     pub queue_retention_secs: u32,
     pub dlq_retention_secs: u32,
@@ -74,7 +76,8 @@ impl Template {
             .ok_or_else(|| StackError::Shape(format!("parameter {name} default is not a scalar")))
     }
 
-    /// Resolves a scalar, `!Ref Parameter`, `!Ref AWS::StackName` or `!Sub "...${X}..."`.
+    /// Resolves a scalar, `!Ref Parameter`, `!Ref AWS::StackName`, `!Sub "...${X}..."` or
+    /// `!If [Condition, a, b]` over an `!Equals` condition.
     fn resolve(&self, v: &Value) -> Result<String, StackError> {
         if let Some(s) = scalar(v) {
             return Ok(s);
@@ -82,6 +85,13 @@ impl Template {
         let Value::Tagged(t) = v else {
             return Err(StackError::Shape(format!("cannot resolve {v:?}")));
         };
+        if t.tag == "!If" {
+            let Some([cond, yes, no]) = t.value.as_sequence().map(Vec::as_slice) else {
+                return Err(StackError::Shape("!If takes [condition, a, b]".into()));
+            };
+            let name = scalar(cond).ok_or_else(|| StackError::Shape("!If condition".into()))?;
+            return self.resolve(if self.condition(&name)? { yes } else { no });
+        }
         let inner = scalar(&t.value).ok_or_else(|| StackError::Shape("tag value".into()))?;
         match t.tag.to_string().as_str() {
             "!Ref" => self.reference(&inner),
@@ -101,6 +111,28 @@ impl Template {
                 Ok(out)
             }
             other => Err(StackError::Shape(format!("unsupported tag {other}"))),
+        }
+    }
+
+    /// A condition of the form `!Equals [a, b]`, with the parameters' defaults.
+    fn condition(&self, name: &str) -> Result<bool, StackError> {
+        let c = self
+            .root
+            .get("Conditions")
+            .and_then(|c| c.get(name))
+            .ok_or_else(|| StackError::Shape(format!("no condition {name}")))?;
+        match c {
+            Value::Tagged(t) if t.tag == "!Equals" => {
+                match t.value.as_sequence().map(Vec::as_slice) {
+                    Some([a, b]) => Ok(self.resolve(a)? == self.resolve(b)?),
+                    _ => Err(StackError::Shape(format!(
+                        "condition {name}: !Equals [a, b]"
+                    ))),
+                }
+            }
+            _ => Err(StackError::Shape(format!(
+                "condition {name}: only !Equals is understood"
+            ))),
         }
     }
 
@@ -157,6 +189,7 @@ impl Stack {
             dlq_name: t.resolve(t.at(dlq, &["Properties", "QueueName"])?)?,
             table_name: t.resolve(t.at(table, &["Properties", "TableName"])?)?,
             secret_name: t.resolve(t.at(secret, &["Properties", "Name"])?)?,
+            ordered: t.condition("Ordered")?,
             body_bucket_name: {
                 t.resource("BodiesBucket")?;
                 format!("{}-bodies", t.stack_name.to_ascii_lowercase())
@@ -188,6 +221,7 @@ impl Stack {
             retention_secs: self.queue_retention_secs,
             dlq_retention_secs: self.dlq_retention_secs,
             max_receive_count: self.max_receive_count,
+            fifo: self.ordered,
         }
     }
 }
@@ -225,5 +259,25 @@ mod tests {
         assert!(s.lease_secs > s.processor_timeout_secs);
         assert_eq!(s.retry_schedule, hookwell::retry::DEFAULT_SCHEDULE);
         assert_eq!(s.metrics_namespace, "hookwell/hookwell-local");
+        assert!(!s.ordered && !s.queue_settings().fifo);
+        assert_eq!(s.body_bucket_name, "hookwell-local-bodies");
+    }
+
+    /// `OrderedDelivery=true` names both queues `.fifo` and makes them FIFO.
+    #[test]
+    fn ordered_delivery_makes_fifo_queues() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let at = text.find("  OrderedDelivery:").unwrap();
+        let default = at + text[at..].find("Default: \"false\"").unwrap();
+        let flipped = format!(
+            "{}Default: \"true\"{}",
+            &text[..default],
+            &text[default + "Default: \"false\"".len()..]
+        );
+        let s = Stack::from_template_str(&flipped, LOCAL_STACK_NAME).unwrap();
+        assert!(s.ordered && s.queue_settings().fifo);
+        assert_eq!(s.queue_name, "hookwell-local-events.fifo");
+        assert_eq!(s.dlq_name, "hookwell-local-events-dlq.fifo");
     }
 }

@@ -159,6 +159,8 @@ struct RawSource {
     drop_event_types: Vec<String>,
     #[serde(default)]
     allowed_ips: Vec<String>,
+    #[serde(default)]
+    order_by: Option<String>,
 }
 
 /// One configured source, checked: a usable scheme, at least one usable secret, a body limit.
@@ -174,6 +176,7 @@ pub struct Source {
     accept_event_types: Vec<String>,
     drop_event_types: Vec<String>,
     allowed_ips: Vec<ipnet::IpNet>,
+    order_by: Option<crate::identity::OrderBy>,
 }
 
 impl Source {
@@ -206,6 +209,11 @@ impl Source {
     /// Largest accepted body, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
+    }
+    /// Where this source's events name their channel (`order_by`): with an ordered (FIFO)
+    /// queue, each channel's events are handled in order.
+    pub fn order_by(&self) -> Option<&crate::identity::OrderBy> {
+        self.order_by.as_ref()
     }
     /// Whether a delivery from `ip` may be accepted: always when the source has no
     /// `allowed_ips`; otherwise only from an address inside one of them (an IPv4 address
@@ -446,6 +454,11 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
             return Err("event type patterns are 1-128 characters".into());
         }
     }
+    let order_by = rs
+        .order_by
+        .as_deref()
+        .map(crate::identity::OrderBy::parse)
+        .transpose()?;
     Ok(Source {
         name: name.to_owned(),
         scheme_name: rs.scheme,
@@ -457,6 +470,7 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
         accept_event_types: rs.accept_event_types,
         drop_event_types: rs.drop_event_types,
         allowed_ips,
+        order_by,
     })
 }
 

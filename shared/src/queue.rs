@@ -19,6 +19,42 @@ pub fn sqs_allows(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Whether `queue_url` names a FIFO queue (SQS requires the `.fifo` suffix on their names).
+pub fn is_fifo(queue_url: &str) -> bool {
+    queue_url.ends_with(".fifo")
+}
+
+/// The FIFO message group of an event: `{source}:{channel}` for an event whose source has
+/// `order_by` and that names a channel, so that channel's events are handled in order; for any
+/// other event a group of its own (`e:<sha256 of its key>`), which orders nothing and blocks
+/// nothing. SQS allows 128 printable ASCII characters; a longer or non-ASCII channel is hashed.
+pub fn fifo_group_id(source: &str, channel: Option<&str>, event_key: &str) -> String {
+    let hash = |s: &str| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(s.as_bytes()));
+    match channel {
+        Some(c) => {
+            let plain = format!("{source}:{c}");
+            if plain.len() <= 128 && plain.chars().all(|ch| ch.is_ascii_graphic()) {
+                plain
+            } else {
+                let hashed = format!("{source}:#{}", hash(c));
+                if hashed.len() <= 128 && hashed.chars().all(|ch| ch.is_ascii_graphic()) {
+                    hashed
+                } else {
+                    format!("#{}", hash(&plain))
+                }
+            }
+        }
+        None => format!("e:{}", hash(event_key)),
+    }
+}
+
+/// The FIFO deduplication id of an event: the SHA-256 of `{source}#{event_id}`, so a provider's
+/// retry within SQS's five-minute window is not even queued twice (the events table still
+/// catches every later one).
+pub fn fifo_dedup_id(event_key: &str) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(event_key.as_bytes()))
+}
+
 /// The queue could not take the message: the provider must retry (HTTP 503).
 #[derive(Debug, thiserror::Error)]
 #[error("queue unavailable: {0}")]
@@ -82,6 +118,8 @@ pub struct InboundMessage {
     pub receive_count: u32,
     /// String message attributes (source, event_type, event_id, failure_reason, ...).
     pub attributes: std::collections::BTreeMap<String, String>,
+    /// The FIFO message group (SQS's `MessageGroupId`); None on a standard queue.
+    pub group_id: Option<String>,
 }
 
 /// Message attribute naming why a message was dead-lettered by the processor.
@@ -107,4 +145,35 @@ pub trait RetryScheduler: Send + Sync {
         receipt_handle: &str,
         delay: std::time::Duration,
     ) -> Result<(), QueueError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifo_groups_are_channels_within_sqs_limits() {
+        assert_eq!(
+            fifo_group_id("bubble", Some("1234567890"), "bubble#x"),
+            "bubble:1234567890"
+        );
+        let long = "c".repeat(200);
+        for channel in [Some("頻道"), Some(long.as_str()), Some("a b"), None] {
+            let g = fifo_group_id("groupgm", channel, "groupgm#e1");
+            assert!(
+                g.len() <= 128 && g.chars().all(|c| c.is_ascii_graphic()),
+                "{g}"
+            );
+        }
+        // Distinct channels, distinct groups; no channel: one group per event.
+        assert_ne!(
+            fifo_group_id("s", Some("頻道一"), "k"),
+            fifo_group_id("s", Some("頻道二"), "k")
+        );
+        assert_ne!(
+            fifo_group_id("s", None, "s#1"),
+            fifo_group_id("s", None, "s#2")
+        );
+        assert_eq!(fifo_dedup_id("s#1").len(), 64);
+    }
 }

@@ -14,6 +14,7 @@ mod e2e;
 mod faults;
 mod hostile;
 mod ingest;
+mod ordering;
 mod processor;
 mod replay;
 mod samples;

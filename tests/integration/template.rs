@@ -583,3 +583,32 @@ fn no_secret_looking_value_anywhere() {
         r#"{"sources":{}}"#
     );
 }
+
+/// OrderedDelivery: both queues FIFO (a FIFO queue's DLQ must be FIFO), and a deploy-time rule
+/// refusing what Lambda refuses for FIFO sources: a batching window, more than 10 per batch.
+#[test]
+fn ordered_delivery_is_fifo_end_to_end_and_refuses_unsupported_batching() {
+    let t = template();
+    for q in ["EventsQueue", "DeadLetterQueue"] {
+        let p = &t["Resources"][q]["Properties"];
+        let Value::Tagged(fifo) = &p["FifoQueue"] else {
+            panic!("{q}: FifoQueue follows OrderedDelivery")
+        };
+        assert_eq!(fifo.tag, "!If");
+        assert_eq!(fifo.value[0].as_str(), Some("Ordered"));
+        let Value::Tagged(name) = &p["QueueName"] else {
+            panic!("{q}: name")
+        };
+        let fifo_name = format!("{:?}", name.value[1]);
+        assert!(fifo_name.contains(".fifo"), "{q}: {fifo_name}");
+    }
+    let rule = &t["Rules"]["FifoTakesNoBatchingWindowAndTenAtMost"];
+    let text = format!("{rule:?}");
+    assert!(text.contains("OrderedDelivery") && text.contains("ProcessorBatchingWindowSeconds"));
+    assert!(text.contains("ProcessorBatchSize"));
+    assert_eq!(
+        t["Parameters"]["OrderedDelivery"]["Default"].as_str(),
+        Some("false"),
+        "standard queues unless asked"
+    );
+}

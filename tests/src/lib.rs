@@ -222,19 +222,30 @@ pub async fn pipeline(max_receive: u32) -> Pipeline {
 
 /// A pipeline whose queue hides a received message for `visibility_secs`.
 pub async fn pipeline_with(visibility_secs: u32, max_receive: u32) -> Pipeline {
+    pipeline_of(visibility_secs, max_receive, false).await
+}
+
+/// A pipeline with FIFO queues, as `OrderedDelivery=true` deploys them.
+pub async fn pipeline_fifo(visibility_secs: u32, max_receive: u32) -> Pipeline {
+    pipeline_of(visibility_secs, max_receive, true).await
+}
+
+async fn pipeline_of(visibility_secs: u32, max_receive: u32, fifo: bool) -> Pipeline {
     let sdk = sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
     let name = unique("hw");
+    let suffix = if fifo { ".fifo" } else { "" };
     let (queue_url, dlq_url) = hookwell::local::create_queues(
         &sqs,
-        &name,
-        &format!("{name}-dlq"),
+        &format!("{name}{suffix}"),
+        &format!("{name}-dlq{suffix}"),
         &hookwell::local::QueueSettings {
             visibility_timeout_secs: visibility_secs,
             retention_secs: 3600,
             dlq_retention_secs: 3600,
             max_receive_count: max_receive,
+            fifo,
         },
     )
     .await

@@ -2,8 +2,8 @@
 
 use crate::delivery::AcceptedEvent;
 use crate::queue::{
-    sqs_allows, DeadLetterQueue, EventQueue, InboundMessage, QueueError, RetryScheduler,
-    ATTR_FAILED_AT, ATTR_FAILURE_REASON,
+    fifo_dedup_id, fifo_group_id, is_fifo, sqs_allows, DeadLetterQueue, EventQueue, InboundMessage,
+    QueueError, RetryScheduler, ATTR_FAILED_AT, ATTR_FAILURE_REASON,
 };
 use async_trait::async_trait;
 use aws_sdk_sqs::types::MessageAttributeValue;
@@ -14,14 +14,19 @@ use aws_sdk_sqs::types::MessageAttributeValue;
 pub struct SqsEventQueue {
     client: aws_sdk_sqs::Client,
     queue_url: String,
+    fifo: bool,
 }
 
 impl SqsEventQueue {
     /// Sends to `queue_url` through `client`; nothing is called before the first send or `warm`.
+    /// On a FIFO queue (a `.fifo` URL) each event goes to its channel's message group
+    /// ([`crate::queue::fifo_group_id`]).
     pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        let queue_url = queue_url.into();
         Self {
             client,
-            queue_url: queue_url.into(),
+            fifo: is_fifo(&queue_url),
+            queue_url,
         }
     }
 
@@ -78,14 +83,21 @@ pub(crate) fn string_attribute(value: &str) -> Result<MessageAttributeValue, Que
 impl EventQueue for SqsEventQueue {
     async fn enqueue(&self, event: &AcceptedEvent) -> Result<(), QueueError> {
         let env = event.envelope();
-        self.client
+        let mut req = self
+            .client
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(event.message_body())
             .message_attributes("source", string_attribute(&env.source)?)
             .message_attributes("event_type", string_attribute(&env.event_type)?)
-            .message_attributes("event_id", string_attribute(&env.event_id)?)
-            .send()
+            .message_attributes("event_id", string_attribute(&env.event_id)?);
+        if self.fifo {
+            let key = env.key();
+            req = req
+                .message_group_id(fifo_group_id(&env.source, event.message_group(), &key))
+                .message_deduplication_id(fifo_dedup_id(&key));
+        }
+        req.send()
             .await
             .map_err(|e| QueueError(crate::aws::describe(&e)))?;
         Ok(())
@@ -128,6 +140,16 @@ impl DeadLetterQueue for SqsDeadLetterQueue {
                 continue;
             }
             req = req.message_attributes(k, string_attribute(v)?);
+        }
+        if is_fifo(&self.dlq_url) {
+            // Its group keeps the channel's order in the DLQ; one copy per received message.
+            req = req
+                .message_group_id(
+                    msg.group_id
+                        .clone()
+                        .unwrap_or_else(|| msg.message_id.clone()),
+                )
+                .message_deduplication_id(fifo_dedup_id(&msg.message_id));
         }
         let reason: String = reason.chars().take(1000).collect();
         let now = crate::store::rfc3339(time::OffsetDateTime::now_utc());
@@ -198,12 +220,17 @@ impl InboundMessage {
             })
             .and_then(|c| c.parse().ok())
             .unwrap_or(1);
+        let group_id = m
+            .attributes()
+            .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId))
+            .cloned();
         Self {
             message_id: m.message_id().unwrap_or_default().to_owned(),
             receipt_handle: m.receipt_handle().map(str::to_owned),
             body: m.body().map(str::to_owned),
             receive_count,
             attributes: string_attributes(m),
+            group_id,
         }
     }
 }

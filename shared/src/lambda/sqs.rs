@@ -16,6 +16,7 @@ pub fn inbound_message(m: SqsMessage) -> Option<InboundMessage> {
         .get("ApproximateReceiveCount")
         .and_then(|c| c.parse().ok())
         .unwrap_or(1);
+    let group_id = m.attributes.get("MessageGroupId").cloned();
     let attributes = m
         .message_attributes
         .into_iter()
@@ -27,6 +28,7 @@ pub fn inbound_message(m: SqsMessage) -> Option<InboundMessage> {
         body: m.body,
         receive_count,
         attributes,
+        group_id,
     })
 }
 

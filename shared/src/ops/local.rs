@@ -84,6 +84,29 @@ pub struct QueueSettings {
     pub dlq_retention_secs: u32,
     /// Receives after which SQS moves a message to the DLQ (redrive `maxReceiveCount`).
     pub max_receive_count: u32,
+    /// FIFO queues (`OrderedDelivery`); the names must then end in `.fifo`.
+    pub fifo: bool,
+}
+
+/// The attributes that make a queue FIFO as the template does: high-throughput mode,
+/// deduplication ids set by the sender.
+fn fifo_attributes(
+    req: aws_sdk_sqs::operation::create_queue::builders::CreateQueueFluentBuilder,
+    fifo: bool,
+    main: bool,
+) -> aws_sdk_sqs::operation::create_queue::builders::CreateQueueFluentBuilder {
+    if !fifo {
+        return req;
+    }
+    let req = req
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+    if main {
+        req.attributes(QueueAttributeName::DeduplicationScope, "messageGroup")
+            .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId")
+    } else {
+        req
+    }
 }
 
 /// The queue and its dead-letter queue with the redrive policy; returns (queue, dlq) URLs.
@@ -93,8 +116,7 @@ pub async fn create_queues(
     dlq: &str,
     s: &QueueSettings,
 ) -> Result<(String, String), LocalError> {
-    let dlq_url = sqs
-        .create_queue()
+    let dlq_url = fifo_attributes(sqs.create_queue(), s.fifo, false)
         .queue_name(dlq)
         .attributes(
             QueueAttributeName::MessageRetentionPeriod,
@@ -114,8 +136,7 @@ pub async fn create_queues(
         "maxReceiveCount": s.max_receive_count,
     })
     .to_string();
-    let queue_url = sqs
-        .create_queue()
+    let queue_url = fifo_attributes(sqs.create_queue(), s.fifo, true)
         .queue_name(queue)
         .attributes(
             QueueAttributeName::VisibilityTimeout,

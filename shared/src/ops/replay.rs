@@ -345,6 +345,15 @@ async fn copy_to(
         }
         req = req.message_attributes(k, string_attribute(&v)?);
     }
+    if crate::queue::is_fifo(queue_url) {
+        // Back into its channel's group; the dead letter's own id keeps two replays of the
+        // same event (after it failed again) from being taken for one.
+        let inbound = crate::queue::InboundMessage::from_sdk(m);
+        let id = inbound.message_id;
+        req = req
+            .message_group_id(inbound.group_id.unwrap_or_else(|| id.clone()))
+            .message_deduplication_id(crate::queue::fifo_dedup_id(&id));
+    }
     req.send()
         .await
         .map_err(|e| crate::queue::QueueError(crate::aws::describe(&e)))?;

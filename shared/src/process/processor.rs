@@ -103,12 +103,17 @@ pub enum Outcome {
     DeadLettered(String),
     /// Table or DLQ unreachable: retried.
     Unavailable(String),
+    /// FIFO: not run, because an earlier event of its message group is not done yet.
+    WaitingForGroup,
 }
 
 impl Outcome {
     /// Reported in `batchItemFailures` (SQS keeps the message for a later try).
     pub fn is_failure(&self) -> bool {
-        matches!(self, Self::Held | Self::Retrying(_) | Self::Unavailable(_))
+        matches!(
+            self,
+            Self::Held | Self::Retrying(_) | Self::Unavailable(_) | Self::WaitingForGroup
+        )
     }
 }
 
@@ -189,26 +194,49 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
     }
 
     /// Handles a batch; the result lists exactly the records SQS should keep.
+    ///
+    /// From a FIFO queue (records carry a message group), each group's records run one after
+    /// another in the batch's order, and once one of them is not done (retrying, held, table
+    /// unreachable) the group's later records are not run: they are reported failed and made
+    /// visible again at once, so they follow it, in order, when its retry comes. Other groups
+    /// go on. Without groups (a standard queue) every record runs by itself.
     pub async fn process_batch(&self, messages: Vec<InboundMessage>) -> BatchResult {
-        let results: Vec<(String, String, Outcome, Option<Duration>)> =
-            futures::stream::iter(messages)
-                .map(|m| async move {
-                    // A bug anywhere in one record's path must not take the batch down.
-                    let id = m.message_id.clone();
-                    match AssertUnwindSafe(self.process_one(&m)).catch_unwind().await {
-                        Ok((source, outcome, took)) => (id, source, outcome, took),
-                        Err(_) => {
-                            error!(message_id = %id, "record processing panicked; will retry");
-                            (
-                                id,
-                                "_unknown".into(),
-                                Outcome::Retrying("panic".into()),
-                                None,
-                            )
+        let mut groups: Vec<Vec<InboundMessage>> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        for m in messages {
+            match m.group_id.clone() {
+                Some(g) => match index.get(&g) {
+                    Some(&i) => {
+                        if let Some(v) = groups.get_mut(i) {
+                            v.push(m);
                         }
                     }
+                    None => {
+                        index.insert(g, groups.len());
+                        groups.push(vec![m]);
+                    }
+                },
+                None => groups.push(vec![m]),
+            }
+        }
+        let results: Vec<(String, String, Outcome, Option<Duration>)> =
+            futures::stream::iter(groups)
+                .map(|group| async move {
+                    let mut out = Vec::with_capacity(group.len());
+                    let mut blocked = false;
+                    for m in &group {
+                        let r = if blocked {
+                            self.behind_group(m).await
+                        } else {
+                            self.process_isolated(m).await
+                        };
+                        blocked |= r.2.is_failure();
+                        out.push(r);
+                    }
+                    out
                 })
                 .buffer_unordered(self.cfg.concurrency.max(1))
+                .flat_map(futures::stream::iter)
                 .collect()
                 .await;
 
@@ -223,6 +251,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
                 Outcome::Retrying(_) => "Retried",
                 Outcome::DeadLettered(_) => "FailedPermanently",
                 Outcome::Unavailable(_) => "StoreUnavailable",
+                Outcome::WaitingForGroup => "WaitingForGroup",
             };
             *c.counts.entry(name).or_insert(0.0) += 1.0;
             if let Some(d) = took {
@@ -237,6 +266,42 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             (self.metrics)(&processor_emf(&source, &c));
         }
         out
+    }
+
+    /// One record, with a panic anywhere in its path caught: it must not take the batch down.
+    async fn process_isolated(
+        &self,
+        m: &InboundMessage,
+    ) -> (String, String, Outcome, Option<Duration>) {
+        let id = m.message_id.clone();
+        match AssertUnwindSafe(self.process_one(m)).catch_unwind().await {
+            Ok((source, outcome, took)) => (id, source, outcome, took),
+            Err(_) => {
+                error!(message_id = %id, "record processing panicked; will retry");
+                (
+                    id,
+                    "_unknown".into(),
+                    Outcome::Retrying("panic".into()),
+                    None,
+                )
+            }
+        }
+    }
+
+    /// A FIFO record behind one of its group that is not done: not run, visible again at once
+    /// (the group stays blocked by the earlier record until that one's retry).
+    async fn behind_group(
+        &self,
+        m: &InboundMessage,
+    ) -> (String, String, Outcome, Option<Duration>) {
+        info!(message_id = %m.message_id, "waits behind an earlier event of its message group");
+        self.postpone(m, Duration::ZERO).await;
+        let source = m
+            .attributes
+            .get("source")
+            .cloned()
+            .unwrap_or_else(|| "_unknown".into());
+        (m.message_id.clone(), source, Outcome::WaitingForGroup, None)
     }
 
     async fn process_one(&self, m: &InboundMessage) -> (String, Outcome, Option<Duration>) {

@@ -51,6 +51,7 @@ pub struct AcceptedEvent {
     envelope: Envelope,
     json: String,
     id_basis: IdBasis,
+    message_group: Option<String>,
 }
 
 impl AcceptedEvent {
@@ -61,6 +62,11 @@ impl AcceptedEvent {
     /// Where the event id came from.
     pub fn id_basis(&self) -> IdBasis {
         self.id_basis
+    }
+    /// The event's channel, read at its source's `order_by` pointer: its message group on a
+    /// FIFO queue. None without `order_by`, or when the event has no such value.
+    pub fn message_group(&self) -> Option<&str> {
+        self.message_group.as_deref()
     }
     /// The SQS message body.
     pub fn message_body(&self) -> &str {
@@ -83,6 +89,7 @@ impl AcceptedEvent {
             envelope,
             json,
             id_basis: self.id_basis,
+            message_group: self.message_group,
         }
     }
 }
@@ -151,10 +158,12 @@ impl Verified<'_> {
                 kept.clone(),
             );
             let json = envelope.to_json();
+            let message_group = self.source.order_by().and_then(|o| o.group_of(ev.payload));
             out.push(AcceptedEvent {
                 envelope,
                 json,
                 id_basis: ev.id_basis,
+                message_group,
             });
         }
         Ok(Accepted::Events(out))
@@ -188,6 +197,7 @@ impl std::fmt::Debug for AcceptedEvent {
             .field("envelope", &self.envelope)
             .field("message_len", &self.json.len())
             .field("id_basis", &self.id_basis)
+            .field("message_group", &self.message_group.is_some())
             .finish()
     }
 }

@@ -430,6 +430,57 @@ fn raw_array<'a>(
     Ok(serde_json::from_str::<Vec<&'a serde_json::value::RawValue>>(raw.get()).ok())
 }
 
+/// Where a source's events name their channel (`order_by` in the sources document): an RFC 6901
+/// JSON pointer whose value, a non-empty string or a number, is the event's message group on
+/// a FIFO queue. Events of one group are handled in order.
+#[derive(Debug, Clone)]
+pub struct OrderBy {
+    pointer: String,
+    picker: super::jsonpick::Picker,
+}
+
+impl OrderBy {
+    /// Checks `pointer` is a JSON pointer (`/data/channelId`, `~0` and `~1` escapes).
+    pub fn parse(pointer: &str) -> Result<Self, String> {
+        let escapes_ok = pointer
+            .split('~')
+            .skip(1)
+            .all(|rest| rest.starts_with('0') || rest.starts_with('1'));
+        if !pointer.starts_with('/') || !escapes_ok {
+            let hint = if pointer.contains('.') && !pointer.starts_with('/') {
+                format!("; write `/{}`", pointer.replace('.', "/"))
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "order_by: `{pointer}` is not a JSON pointer (RFC 6901: `/` before each key, \
+                 `~0` for `~`, `~1` for `/`){hint}"
+            ));
+        }
+        Ok(Self {
+            pointer: pointer.to_owned(),
+            picker: super::jsonpick::Picker::new(&[pointer]),
+        })
+    }
+
+    /// The pointer as configured.
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// The event's group: the value at the pointer, if it is a non-empty string or a number.
+    pub fn group_of(&self, event: &[u8]) -> Option<String> {
+        self.picker
+            .pick(event)
+            .ok()?
+            .into_iter()
+            .next()
+            .flatten()
+            .as_ref()
+            .and_then(scalar)
+    }
+}
+
 fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),

@@ -156,6 +156,7 @@ fn msg(id: &str, source: &str, event_type: &str, event_id: &str) -> InboundMessa
         body: Some(env.to_json()),
         receive_count: 1,
         attributes: Default::default(),
+        group_id: None,
     }
 }
 
@@ -600,4 +601,52 @@ async fn a_claim_check_without_a_body_store_is_dead_lettered_with_the_reason() {
         .await;
     assert!(res.failures.is_empty());
     assert!(q.dead.lock().unwrap()[0].1.contains("HOOKWELL_BODY_BUCKET"));
+}
+
+#[tokio::test]
+async fn a_fifo_group_stops_at_its_first_unfinished_record_and_others_go_on() {
+    let ran = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut r = Router::new();
+    let r2 = ran.clone();
+    r.fallback(move |e: Event| {
+        let r2 = r2.clone();
+        async move {
+            r2.lock().unwrap().push(e.event_id().to_owned());
+            if e.event_id() == "a1" {
+                return Err(HandlerError::retryable("busy"));
+            }
+            Ok(())
+        }
+    });
+    let store = Arc::new(MemStore::default());
+    let q = Arc::new(MemQueues::default());
+    let p = processor(store, q.clone(), r);
+    let in_group = |id: &str, group: &str| InboundMessage {
+        group_id: Some(group.into()),
+        ..msg(id, "s", "t", id)
+    };
+    let res = p
+        .process_batch(vec![
+            in_group("a1", "ga"),
+            in_group("b1", "gb"),
+            in_group("a2", "ga"),
+            in_group("a3", "ga"),
+            in_group("b2", "gb"),
+        ])
+        .await;
+    let mut ran = ran.lock().unwrap().clone();
+    ran.sort();
+    assert_eq!(ran, vec!["a1", "b1", "b2"], "a2 and a3 wait behind a1");
+    let mut failed = res.failures.clone();
+    failed.sort();
+    assert_eq!(failed, vec!["a1", "a2", "a3"]);
+    let waiting = res
+        .outcomes
+        .iter()
+        .filter(|(_, o)| *o == Outcome::WaitingForGroup)
+        .count();
+    assert_eq!(waiting, 2);
+    // Both made visible again at once, behind a1's retry.
+    let postponed = q.postponed.lock().unwrap().clone();
+    assert_eq!(postponed.iter().filter(|d| d.is_zero()).count(), 2);
 }

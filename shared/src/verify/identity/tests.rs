@@ -307,3 +307,46 @@ fn weird_ids_and_types_are_cleaned() {
     );
     assert!(got2[0].1.starts_with("h-"));
 }
+
+/// `order_by: /data/channelId` finds the channel in every documented seed body that has one
+/// (Bubble's is a number, the group manager's a string); Sendbird's sample names its channel
+/// at `/channel/channel_url`. An event without the field has no group (it blocks nothing).
+#[test]
+fn order_by_reads_the_channel_of_the_documented_bodies() {
+    let by_channel = OrderBy::parse("/data/channelId").unwrap();
+    assert_eq!(
+        by_channel
+            .group_of(&documented("bubble", "MESSAGE_CREATE").into_bytes())
+            .as_deref(),
+        Some("5")
+    );
+    for event in [
+        "message.received",
+        "member.joined",
+        "member.left",
+        "file.uploaded",
+    ] {
+        assert_eq!(
+            by_channel
+                .group_of(documented("groupgm", event).as_bytes())
+                .as_deref(),
+            Some("C1234567890"),
+            "{event}"
+        );
+    }
+    let (_, _, sendbird, _) = crate::samples::find("sendbird", None).unwrap();
+    assert_eq!(
+        OrderBy::parse("/channel/channel_url")
+            .unwrap()
+            .group_of(
+                crate::samples::render(sendbird, time::OffsetDateTime::UNIX_EPOCH, 1).as_bytes()
+            )
+            .as_deref(),
+        Some("sendbird_group_channel_family")
+    );
+    assert_eq!(by_channel.group_of(br#"{"data":{}}"#), None);
+    assert_eq!(by_channel.group_of(b"not json"), None);
+    assert!(OrderBy::parse("data.channelId")
+        .unwrap_err()
+        .contains("write `/data/channelId`"));
+}
