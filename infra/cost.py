@@ -28,6 +28,7 @@ LOGS_PER_GB = 0.50
 S3_PUT = 0.005 / 1000
 S3_GET = 0.0004 / 1000
 S3_GB_MONTH = 0.023
+DDB_GB_MONTH = 0.25
 
 p = argparse.ArgumentParser()
 p.add_argument("--ingest-ms", type=float, default=10.0,
@@ -49,6 +50,10 @@ p.add_argument("--large-body-mb", type=float, nargs="+", default=[], metavar="MB
                help="also price the claim check for bodies of these sizes (MB): S3 PUT, GET, storage")
 p.add_argument("--large-body-days", type=float, default=16.0,
                help="days a stored body is kept (template LargeBodyRetentionDays)")
+p.add_argument("--retained-bytes", type=float, nargs="+", default=[], metavar="B",
+               help="also price payload retention: bytes each record grows by (payload + names)")
+p.add_argument("--retention-days", type=float, default=16.0,
+               help="days a record is kept (template RetentionHours / 24)")
 p.add_argument("--filtered-ingest-log-bytes", type=float, default=None,
                help="log bytes per filtered delivery (default: --ingest-log-bytes; at warn both are "
                     "the one metric line, 'Filtered' in place of 'Enqueued', the same length)")
@@ -129,3 +134,16 @@ if a.large_body_mb:
         storage = mb / 1024.0 * S3_GB_MONTH * a.large_body_days / 30.0
         total = S3_PUT + S3_GET + storage
         print(f"| {mb:g} MB | {S3_PUT * 1e6:.2f} | {S3_GET * 1e6:.2f} | {storage * 1e6:.2f} | {total * 1e6:.2f} |")
+
+if a.retained_bytes:
+    # The payload rides in the COMPLETED (or dead-letter) write the record gets anyway: while
+    # the item stays within 1 KB that write costs one unit as before, so the only new cost is
+    # storage for the retention.
+    print()
+    print(f"Payload retention, records kept {a.retention_days:.0f} days; "
+          "no extra write units while the item stays within 1 KB\n")
+    print("| record grows by | USD per million webhooks (DynamoDB storage) |")
+    print("|---:|---:|")
+    for b in a.retained_bytes:
+        storage = b / 1e9 * DDB_GB_MONTH * a.retention_days / 30.0
+        print(f"| {b:.0f} B | {storage * 1e6:.3f} |")

@@ -87,6 +87,143 @@ pub fn table(rows: &[EventRecord]) -> String {
     )
 }
 
+/// How a payload is shown: indented JSON when it parses, the text when it is UTF-8, else a
+/// hex dump (16 bytes a line, with printable ASCII beside).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadView {
+    /// The payload parses as JSON: pretty-printed.
+    Json(String),
+    /// UTF-8 text that is not JSON.
+    Text(String),
+    /// Binary: a hex dump.
+    Hex(String),
+}
+
+impl PayloadView {
+    pub fn of(bytes: &[u8]) -> Self {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            if let Ok(pretty) = serde_json::to_string_pretty(&v) {
+                return Self::Json(pretty);
+            }
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(t) => Self::Text(t.to_owned()),
+            Err(_) => {
+                let mut out = String::new();
+                for (i, chunk) in bytes.chunks(16).enumerate() {
+                    let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+                    let ascii: String = chunk
+                        .iter()
+                        .map(|&b| {
+                            if b.is_ascii_graphic() || b == b' ' {
+                                char::from(b)
+                            } else {
+                                '.'
+                            }
+                        })
+                        .collect();
+                    out.push_str(&format!("{:08x}  {:<47}  {ascii}\n", i * 16, hex.join(" ")));
+                }
+                Self::Hex(out)
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Json(_) => "JSON",
+            Self::Text(_) => "text",
+            Self::Hex(_) => "binary, hex",
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        match self {
+            Self::Json(t) | Self::Text(t) | Self::Hex(t) => t,
+        }
+    }
+}
+
+/// Why the record has no payload to show, in words; None when it has one.
+pub fn payload_note(r: &EventRecord) -> Option<String> {
+    if r.payload.is_some() {
+        return None;
+    }
+    Some(match (&r.body_ref, r.payload_size) {
+        (Some(at), _) => format!(
+            "{} bytes, in the bodies bucket: s3://{}/{}",
+            at.size, at.bucket, at.key
+        ),
+        (None, Some(size)) => format!(
+            "{size} bytes, not kept: over {} KiB compressed",
+            hookwell::store::MAX_RETAINED_COMPRESSED / 1024
+        ),
+        (None, None) => "not kept: payloads are kept once an event completes or is \
+                         dead-lettered (RetainPayloads)"
+            .to_owned(),
+    })
+}
+
+/// One event, everything the record holds, for a terminal.
+pub fn detail(r: &EventRecord) -> String {
+    let mut out = String::new();
+    let mut line = |k: &str, v: &str| {
+        if !v.is_empty() {
+            out.push_str(&format!("{k:<16}{v}\n"));
+        }
+    };
+    line("source", &r.source);
+    line("event type", &r.event_type);
+    line("event id", &r.event_id);
+    line("status", &r.status);
+    line("received", r.received_at.as_deref().unwrap_or(""));
+    line("completed", r.completed_at.as_deref().unwrap_or(""));
+    line("latency", &latency(r));
+    line("attempts", &r.attempts.to_string());
+    line("failure", r.failure.as_deref().unwrap_or(""));
+    line("last error", r.last_error.as_deref().unwrap_or(""));
+    if r.status == "FAILED" {
+        line("next attempt", r.next_attempt_at.as_deref().unwrap_or(""));
+    }
+    if r.redeliveries > 0 {
+        line(
+            "redeliveries",
+            &format!(
+                "{} (last {})",
+                r.redeliveries,
+                r.redelivered_at.as_deref().unwrap_or("?")
+            ),
+        );
+    }
+    for (k, v) in &r.headers {
+        line(&format!("header {k}"), v);
+    }
+    match (&r.payload, payload_note(r)) {
+        (Some(p), _) => {
+            let view = PayloadView::of(p);
+            out.push_str(&format!(
+                "payload         {} bytes, {}\n",
+                p.len(),
+                view.kind()
+            ));
+            out.push_str(view.text());
+            if !view.text().ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        (None, Some(note)) => out.push_str(&format!("payload         {note}\n")),
+        (None, None) => {}
+    }
+    out
+}
+
+/// Splits `source#event_id` (or `source/event_id`) into its parts.
+pub fn split_key(key: &str) -> Option<(&str, &str)> {
+    key.split_once('#')
+        .or_else(|| key.split_once('/'))
+        .filter(|(s, e)| !s.is_empty() && !e.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +260,45 @@ mod tests {
     }
 
     #[test]
+    fn payloads_show_as_json_text_or_hex_and_details_list_the_record() {
+        assert!(
+            matches!(PayloadView::of(br#"{"a":[1,2]}"#), PayloadView::Json(t) if t.contains("\n  \"a\": ["))
+        );
+        assert_eq!(PayloadView::of(b"plain"), PayloadView::Text("plain".into()));
+        let hex = PayloadView::of(&[0xff, 0x00, b'A']);
+        assert_eq!(
+            hex.text(),
+            format!("00000000  ff 00 41{}  ..A\n", " ".repeat(39))
+        );
+        let r = EventRecord {
+            source: "github".into(),
+            event_id: "d1".into(),
+            status: "COMPLETED".into(),
+            payload: Some(br#"{"ref":"main"}"#.to_vec()),
+            redeliveries: 1,
+            redelivered_at: Some("2026-11-26T10:00:00Z".into()),
+            headers: [("x-github-event".to_owned(), "push".to_owned())].into(),
+            ..Default::default()
+        };
+        let d = detail(&r);
+        assert!(
+            d.contains("payload         14 bytes, JSON\n{\n  \"ref\": \"main\"\n}"),
+            "{d}"
+        );
+        assert!(d.contains("redeliveries    1 (last 2026-11-26T10:00:00Z)"));
+        assert!(d.contains("header x-github-event"));
+        let not_kept = EventRecord {
+            payload: None,
+            payload_size: Some(90_000),
+            ..r
+        };
+        assert!(detail(&not_kept).contains("90000 bytes, not kept"));
+        assert_eq!(split_key("bubble#abc"), Some(("bubble", "abc")));
+        assert_eq!(split_key("bubble/abc"), Some(("bubble", "abc")));
+        assert_eq!(split_key("abc"), None);
+    }
+
+    #[test]
     fn table_aligns_and_truncates() {
         let r = EventRecord {
             source: "bubble".into(),
@@ -136,6 +312,7 @@ mod tests {
             last_error: None,
             failure: None,
             next_attempt_at: None,
+            ..Default::default()
         };
         let retrying = EventRecord {
             status: "FAILED".into(),

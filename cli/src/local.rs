@@ -148,6 +148,10 @@ impl LocalStack {
                 stack.retry_schedule.clone(),
             ),
             (
+                hookwell::settings::var::RETAIN_PAYLOADS,
+                stack.retain_payloads.clone(),
+            ),
+            (
                 hookwell::settings::var::METRICS_NAMESPACE,
                 stack.metrics_namespace.clone(),
             ),

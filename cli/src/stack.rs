@@ -39,6 +39,8 @@ pub struct Stack {
     pub lease_secs: u32,
     pub retention_hours: u32,
     pub retry_schedule: String,
+    /// `RetainPayloads` ("true" or "false").
+    pub retain_payloads: String,
     pub metrics_namespace: String,
 }
 
@@ -210,6 +212,7 @@ impl Stack {
             lease_secs: t.number(t.at(env, &[hookwell::settings::var::LEASE_SECS])?)?,
             retention_hours: t.number(t.at(env, &[hookwell::settings::var::RETENTION_HOURS])?)?,
             retry_schedule: t.resolve(t.at(env, &[hookwell::settings::var::RETRY_SCHEDULE])?)?,
+            retain_payloads: t.resolve(t.at(env, &[hookwell::settings::var::RETAIN_PAYLOADS])?)?,
             metrics_namespace: t
                 .resolve(t.at(env, &[hookwell::settings::var::METRICS_NAMESPACE])?)?,
         })

@@ -11,7 +11,7 @@
 //! | [`queue`], [`store`], [`bodies`] | the ports: the queue, the events table, and the store for bodies too large for a queue message |
 //! | [`process`] | the processor: claim, route to handlers, complete or retry on the schedule |
 //! | [`aws`] | the one AWS implementation of each port (SQS, DynamoDB, S3) and the SDK set-up |
-//! | [`ops`] | replay from the DLQ, the local stack, the providers' samples |
+//! | [`ops`] | replay from the DLQ, redelivery from the record, the local stack, the providers' samples |
 //! | [`metrics`], [`telemetry`] | CloudWatch EMF lines and logs |
 //! | `lambda` | thin adapters for the two function binaries (features `lambda-http`, `lambda-sqs`) |
 //!
@@ -39,6 +39,8 @@ mod swap;
 pub mod telemetry;
 pub mod verify;
 
+#[cfg(feature = "aws")]
+pub use ops::redeliver::redeliver;
 pub use ops::samples;
 #[cfg(feature = "aws")]
 pub use ops::{local, replay};

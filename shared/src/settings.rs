@@ -44,6 +44,9 @@ pub mod var {
     /// Bucket for bodies too large for a queue message (a claim check). Ingest stores them
     /// there, the processor fetches them; unset, such bodies are refused with 413.
     pub const BODY_BUCKET: &str = "HOOKWELL_BODY_BUCKET";
+    /// `false` to keep no payloads on the event records (default `true`: compressed, when
+    /// small enough, once an event completes or is dead-lettered).
+    pub const RETAIN_PAYLOADS: &str = "HOOKWELL_RETAIN_PAYLOADS";
     /// `json` for JSON log lines outside Lambda (in Lambda they are always JSON).
     pub const LOG_FORMAT: &str = "HOOKWELL_LOG_FORMAT";
 }
@@ -219,7 +222,14 @@ impl<'a> Reader<'a> {
                 var::BACKOFF_BASE_SECS
             ));
         }
+        let retain_payloads = self.parsed(
+            var::RETAIN_PAYLOADS,
+            d.retain_payloads,
+            |_| true,
+            "true or false",
+        );
         ProcessorConfig {
+            retain_payloads,
             lease: Duration::from_secs(lease),
             retention: Duration::from_secs(retention_h * 3600),
             concurrency,

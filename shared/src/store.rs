@@ -133,8 +133,62 @@ pub enum StoreError {
     LostClaim(String),
 }
 
+/// Retained payloads larger than this once compressed are not kept (their size is): a
+/// DynamoDB write costs one unit per KB of item, and every later duplicate's refused claim is
+/// charged by the item's size too.
+pub const MAX_RETAINED_COMPRESSED: usize = 16 * 1024;
+
+/// What the record keeps of an event when it completes or is dead-lettered, so it can be shown
+/// and re-delivered: the payload (raw deflate, if it fits [`MAX_RETAINED_COMPRESSED`]), its
+/// size, the provider headers the envelope kept, and where a claim-checked body lies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kept {
+    /// The payload, raw deflate; None when not retained (off, too large, or in the bucket).
+    pub payload: Option<Vec<u8>>,
+    /// The payload's size in bytes; None when retention is off.
+    pub payload_size: Option<u64>,
+    /// The provider headers the envelope kept.
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Where a body too large for a queue message lies (the bodies bucket).
+    pub body_ref: Option<crate::envelope::BodyRef>,
+}
+
+impl Kept {
+    /// Nothing kept (retention off).
+    pub fn nothing() -> Self {
+        Self::default()
+    }
+
+    /// What to keep of `env`: a claim-checked body by its reference, any other compressed
+    /// when it fits.
+    pub fn of(env: &crate::envelope::Envelope) -> Self {
+        if let Some(at) = &env.body_ref {
+            return Self {
+                payload: None,
+                payload_size: Some(at.size),
+                headers: env.headers.clone(),
+                body_ref: Some(at.clone()),
+            };
+        }
+        let body = env.body_bytes();
+        let packed = miniz_oxide::deflate::compress_to_vec(&body, 9);
+        Self {
+            payload: (packed.len() <= MAX_RETAINED_COMPRESSED).then_some(packed),
+            payload_size: Some(u64::try_from(body.len()).unwrap_or(u64::MAX)),
+            headers: env.headers.clone(),
+            body_ref: None,
+        }
+    }
+}
+
+/// Inflates a retained payload; None when it is not valid deflate or grows past the largest
+/// body a source accepts.
+pub fn unpack_payload(packed: &[u8]) -> Option<Vec<u8>> {
+    miniz_oxide::inflate::decompress_to_vec_with_limit(packed, crate::config::MAX_BODY_BYTES).ok()
+}
+
 /// One row of delivery history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EventRecord {
     /// The source's name (`_undecodable` for a message that was not an envelope).
     pub source: String,
@@ -159,6 +213,23 @@ pub struct EventRecord {
     pub failure: Option<String>,
     /// When a retryable failure's next attempt is due.
     pub next_attempt_at: Option<String>,
+    /// The payload's size in bytes, once the event completed or was dead-lettered with
+    /// retention on.
+    pub payload_size: Option<u64>,
+    /// The retained payload, inflated; None when not kept (retention off, over
+    /// [`MAX_RETAINED_COMPRESSED`], in the bodies bucket, or not yet completed).
+    #[serde(skip)]
+    pub payload: Option<Vec<u8>>,
+    /// The provider headers the envelope kept.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Where a body over the queue's limit lies (the bodies bucket).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_ref: Option<crate::envelope::BodyRef>,
+    /// How often an operator asked for the event to be delivered again.
+    pub redeliveries: u32,
+    /// When the last redelivery was asked for (RFC 3339).
+    pub redelivered_at: Option<String>,
 }
 
 /// The events table: claims that make each event's handlers run once in effect, and the
@@ -168,9 +239,15 @@ pub trait EventStore: Send + Sync {
     /// Claims the event in one conditional write; a losing claim says why, with no second
     /// read. `Err` only when the table is unavailable.
     async fn claim(&self, req: &ClaimRequest) -> Result<ClaimOutcome, StoreError>;
-    /// Marks the claimed event COMPLETED with the handlers' `duration` and renews its
-    /// retention; [`StoreError::LostClaim`] when another attempt took it over.
-    async fn complete(&self, claim: &Claim, duration: Duration) -> Result<(), StoreError>;
+    /// Marks the claimed event COMPLETED with the handlers' `duration`, keeps what `kept`
+    /// holds and renews its retention; [`StoreError::LostClaim`] when another attempt took it
+    /// over.
+    async fn complete(
+        &self,
+        claim: &Claim,
+        duration: Duration,
+        kept: &Kept,
+    ) -> Result<(), StoreError>;
     /// A retryable failure: the record becomes FAILED with the error, claimable again from
     /// `next_attempt_at` on.
     async fn release(
@@ -179,9 +256,16 @@ pub trait EventStore: Send + Sync {
         error: &str,
         next_attempt_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
-    /// The event went to the dead-letter queue: FAILED with the reason, kept for the
-    /// retention from now (so it outlives its DLQ copy), claimable by a replay at once.
-    async fn fail(&self, claim: &Claim, error: &str, why: Failure) -> Result<(), StoreError>;
+    /// The event went to the dead-letter queue: FAILED with the reason and what `kept` holds,
+    /// kept for the retention from now (so it outlives its DLQ copy), claimable by a replay at
+    /// once.
+    async fn fail(
+        &self,
+        claim: &Claim,
+        error: &str,
+        why: Failure,
+        kept: &Kept,
+    ) -> Result<(), StoreError>;
     /// Records a message that is not an envelope (it has no event key), so it shows in the
     /// history next to real events.
     async fn record_undecodable(
@@ -199,8 +283,12 @@ pub struct HistoryFilter {
     pub source: Option<String>,
     /// IN_PROGRESS, COMPLETED or FAILED (any case).
     pub status: Option<String>,
+    /// Only events of this type.
+    pub event_type: Option<String>,
     /// Received at or after.
     pub since: Option<OffsetDateTime>,
+    /// Received before.
+    pub until: Option<OffsetDateTime>,
     /// At most this many rows (at least 1).
     pub limit: usize,
 }

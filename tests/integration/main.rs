@@ -12,6 +12,7 @@ mod clients;
 mod config;
 mod e2e;
 mod faults;
+mod history;
 mod hostile;
 mod ingest;
 mod ordering;

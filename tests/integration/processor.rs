@@ -3,7 +3,9 @@
 use hookwell::handler::{Event, HandlerError, Router};
 use hookwell::processor::Outcome;
 use hookwell::queue::{SqsDeadLetterQueue, SqsRetryScheduler};
-use hookwell::store::{ClaimOutcome, ClaimRequest, DynamoDbEventStore, EventStore, StoreError};
+use hookwell::store::{
+    ClaimOutcome, ClaimRequest, DynamoDbEventStore, EventStore, Kept, StoreError,
+};
 use hookwell::{Processor, ProcessorConfig};
 use hookwell_tests::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -116,7 +118,10 @@ async fn fifty_concurrent_claims_one_winner() {
             if let ClaimOutcome::Claimed(c) = store.claim(&req).await.unwrap() {
                 // The "handler": counted once per winning claim.
                 wins.fetch_add(1, Ordering::SeqCst);
-                store.complete(&c, Duration::from_millis(1)).await.unwrap();
+                store
+                    .complete(&c, Duration::from_millis(1), &Kept::nothing())
+                    .await
+                    .unwrap();
             }
         }));
     }
@@ -166,7 +171,9 @@ async fn expired_lease_is_taken_over_and_the_dead_owner_cannot_complete() {
     assert_eq!(new.attempts, 2);
     // The dead owner wakes up late: its complete must not overwrite the new owner's record.
     assert!(matches!(
-        store.complete(&dead, Duration::from_millis(5)).await,
+        store
+            .complete(&dead, Duration::from_millis(5), &Kept::nothing())
+            .await,
         Err(StoreError::LostClaim(_))
     ));
     assert!(matches!(
@@ -178,7 +185,7 @@ async fn expired_lease_is_taken_over_and_the_dead_owner_cannot_complete() {
         "IN_PROGRESS"
     );
     store
-        .complete(&new, Duration::from_millis(5))
+        .complete(&new, Duration::from_millis(5), &Kept::nothing())
         .await
         .unwrap();
     assert_eq!(
@@ -208,7 +215,10 @@ async fn logically_expired_record_is_claimable_even_if_ttl_has_not_deleted_it() 
     else {
         panic!()
     };
-    store.complete(&c, Duration::ZERO).await.unwrap();
+    store
+        .complete(&c, Duration::ZERO, &Kept::nothing())
+        .await
+        .unwrap();
     assert_eq!(
         store
             .claim(&req(t0, Duration::from_secs(60)))
@@ -492,6 +502,7 @@ async fn next_attempt_is_honoured_and_a_replay_restarts_the_schedule() {
             &second,
             "retries exhausted",
             hookwell::store::Failure::Exhausted,
+            &Kept::nothing(),
         )
         .await
         .unwrap();

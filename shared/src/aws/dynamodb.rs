@@ -2,11 +2,13 @@
 //! `lease_until`, `claim_token`, `attempts`, `event_type`, `received_at`, `started_at`,
 //! `completed_at`, `duration_ms`, `last_error`, `failure`, `failed_at`, `dead_lettered_after`
 //! (attempts when last dead-lettered: a replay starts the retry schedule afresh),
-//! `next_attempt_at`, `expires_at` (TTL). This file is the only one that knows them.
+//! `next_attempt_at`, `expires_at` (TTL), and what is kept of the event once it completes or is
+//! dead-lettered: `payload` (raw deflate), `payload_size`, `kept_headers` (JSON), `body_ref`
+//! (JSON), plus `redeliveries` and `redelivered_at`. This file is the only one that knows them.
 
 use crate::store::{
-    rfc3339, Claim, ClaimOutcome, ClaimRequest, EventRecord, EventStore, Failure, HistoryFilter,
-    StoreError, STATUS_COMPLETED, STATUS_FAILED, STATUS_IN_PROGRESS,
+    rfc3339, unpack_payload, Claim, ClaimOutcome, ClaimRequest, EventRecord, EventStore, Failure,
+    HistoryFilter, Kept, StoreError, STATUS_COMPLETED, STATUS_FAILED, STATUS_IN_PROGRESS,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -55,6 +57,81 @@ impl DynamoDbEventStore {
         &self.table
     }
 
+    /// One event's whole record (with its retained payload), read consistently.
+    pub async fn get(
+        &self,
+        source: &str,
+        event_id: &str,
+    ) -> Result<Option<EventRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("{source}#{event_id}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable(&e.into_service_error()))?;
+        Ok(out.item.as_ref().and_then(EventRecord::from_item))
+    }
+
+    /// Marks an event that is not in progress (COMPLETED, or FAILED) to be run again: FAILED
+    /// and due now, so the next delivery of it claims it instead of being skipped as a
+    /// duplicate, with `redeliveries` counted and `redelivered_at` set. Returns the record as
+    /// it was before; `Ok(None)` when there is no such event; [`RedeliveryRefused`] when an
+    /// attempt holds it.
+    pub async fn mark_for_redelivery(
+        &self,
+        source: &str,
+        event_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Result<EventRecord, RedeliveryRefused>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("{source}#{event_id}")))
+            .update_expression(
+                "SET #status = :failed, failure = :kind, last_error = :why, \
+                 next_attempt_at = :now, redelivered_at = :nowiso \
+                 ADD redeliveries :one",
+            )
+            .condition_expression("attribute_exists(pk) AND (#status = :done OR #status = :failed)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":failed", s(STATUS_FAILED))
+            .expression_attribute_values(":done", s(STATUS_COMPLETED))
+            .expression_attribute_values(":kind", s("redelivery"))
+            .expression_attribute_values(":why", s("redelivery requested by an operator"))
+            .expression_attribute_values(":now", n(unix(now)))
+            .expression_attribute_values(":nowiso", s(rfc3339(now)))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out
+                .attributes
+                .as_ref()
+                .and_then(EventRecord::from_item)
+                .ok_or(RedeliveryRefused::NotFound)),
+            Err(e) => {
+                let se = e.into_service_error();
+                if !se.is_conditional_check_failed_exception() {
+                    return Err(unavailable(&se));
+                }
+                let old = match &se {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item(),
+                    _ => None,
+                };
+                Ok(Err(match old {
+                    Some(_) => RedeliveryRefused::InProgress,
+                    None => RedeliveryRefused::NotFound,
+                }))
+            }
+        }
+    }
+
     /// The delivery history, newest first, filtered on the server where it can be: a scan,
     /// bounded at 100 pages. Fine for an operator's look; a very large table wants a
     /// narrower `since`.
@@ -72,9 +149,17 @@ impl DynamoDbEventStore {
             names.insert("#status".to_owned(), "status".to_owned());
             values.insert(":status".to_owned(), s(v.to_ascii_uppercase()));
         }
+        if let Some(v) = &f.event_type {
+            conds.push("event_type = :etype");
+            values.insert(":etype".to_owned(), s(v));
+        }
         if let Some(t) = f.since {
             conds.push("received_at >= :since");
             values.insert(":since".to_owned(), s(rfc3339(t)));
+        }
+        if let Some(t) = f.until {
+            conds.push("received_at < :until");
+            values.insert(":until".to_owned(), s(rfc3339(t)));
         }
         let mut out = Vec::new();
         let mut start = None;
@@ -96,7 +181,16 @@ impl DynamoDbEventStore {
                 .send()
                 .await
                 .map_err(|e| unavailable(&e.into_service_error()))?;
-            out.extend(page.items().iter().filter_map(EventRecord::from_item));
+            // The list does not show payloads; `get` reads one record whole.
+            out.extend(
+                page.items()
+                    .iter()
+                    .filter_map(EventRecord::from_item)
+                    .map(|mut r| {
+                        r.payload = None;
+                        r
+                    }),
+            );
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => break,
@@ -106,6 +200,17 @@ impl DynamoDbEventStore {
         out.truncate(f.limit.max(1));
         Ok(out)
     }
+}
+
+/// Why an event cannot be marked for redelivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RedeliveryRefused {
+    /// No record: never received, or its retention ran out.
+    #[error("no such event in the events table (never received, or past its retention)")]
+    NotFound,
+    /// An attempt holds the event right now; it will complete or fail by itself.
+    #[error("the event is being processed right now; try again when it has completed or failed")]
+    InProgress,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -154,6 +259,17 @@ impl EventRecord {
             next_attempt_at: get_n(item, "next_attempt_at")
                 .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
                 .map(rfc3339),
+            payload_size: get_n(item, "payload_size").and_then(|d| u64::try_from(d).ok()),
+            payload: item
+                .get("payload")
+                .and_then(|v| v.as_b().ok())
+                .and_then(|b| unpack_payload(b.as_ref())),
+            headers: get_s(item, "kept_headers")
+                .and_then(|j| serde_json::from_str(j).ok())
+                .unwrap_or_default(),
+            body_ref: get_s(item, "body_ref").and_then(|j| serde_json::from_str(j).ok()),
+            redeliveries: u32::try_from(get_n(item, "redeliveries").unwrap_or(0)).unwrap_or(0),
+            redelivered_at: get_s(item, "redelivered_at").map(str::to_owned),
         })
     }
 }
@@ -248,18 +364,28 @@ impl EventStore for DynamoDbEventStore {
         }
     }
 
-    async fn complete(&self, claim: &Claim, duration: Duration) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        claim: &Claim,
+        duration: Duration,
+        kept: &Kept,
+    ) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
+        let (keep, mut values) = kept_clause(kept);
+        values.extend([
+            (":done", s(STATUS_COMPLETED)),
+            (":nowiso", s(rfc3339(now))),
+            (":dur", n(duration.as_millis())),
+            (":exp", n(unix(now) + secs(claim.retention))),
+        ]);
         self.finish(
             claim,
-            "SET #status = :done, completed_at = :nowiso, duration_ms = :dur, expires_at = :exp \
-             REMOVE lease_until, claim_token, last_error, failure, next_attempt_at",
-            vec![
-                (":done", s(STATUS_COMPLETED)),
-                (":nowiso", s(rfc3339(now))),
-                (":dur", n(duration.as_millis())),
-                (":exp", n(unix(now) + secs(claim.retention))),
-            ],
+            &format!(
+                "SET #status = :done, completed_at = :nowiso, duration_ms = :dur, \
+                 expires_at = :exp{keep} \
+                 REMOVE lease_until, claim_token, last_error, failure, next_attempt_at"
+            ),
+            values,
         )
         .await
     }
@@ -284,20 +410,30 @@ impl EventStore for DynamoDbEventStore {
         .await
     }
 
-    async fn fail(&self, claim: &Claim, error: &str, why: Failure) -> Result<(), StoreError> {
+    async fn fail(
+        &self,
+        claim: &Claim,
+        error: &str,
+        why: Failure,
+        kept: &Kept,
+    ) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
+        let (keep, mut values) = kept_clause(kept);
+        values.extend([
+            (":failed", s(STATUS_FAILED)),
+            (":err", s(bounded(error))),
+            (":kind", s(why.as_str())),
+            (":nowiso", s(rfc3339(now))),
+            (":exp", n(unix(now) + secs(claim.retention))),
+        ]);
         self.finish(
             claim,
-            "SET #status = :failed, last_error = :err, failure = :kind, failed_at = :nowiso, \
-             expires_at = :exp, dead_lettered_after = attempts \
-             REMOVE lease_until, claim_token, next_attempt_at",
-            vec![
-                (":failed", s(STATUS_FAILED)),
-                (":err", s(bounded(error))),
-                (":kind", s(why.as_str())),
-                (":nowiso", s(rfc3339(now))),
-                (":exp", n(unix(now) + secs(claim.retention))),
-            ],
+            &format!(
+                "SET #status = :failed, last_error = :err, failure = :kind, failed_at = :nowiso, \
+                 expires_at = :exp, dead_lettered_after = attempts{keep} \
+                 REMOVE lease_until, claim_token, next_attempt_at"
+            ),
+            values,
         )
         .await
     }
@@ -327,6 +463,30 @@ impl EventStore for DynamoDbEventStore {
             .map_err(|e| unavailable(&e.into_service_error()))?;
         Ok(())
     }
+}
+
+/// The `SET` additions and values for what the record keeps (nothing when retention is off).
+fn kept_clause(kept: &Kept) -> (String, Vec<(&'static str, AttributeValue)>) {
+    let mut set = String::new();
+    let mut values = Vec::new();
+    if let Some(p) = &kept.payload {
+        set.push_str(", payload = :payload");
+        values.push((":payload", AttributeValue::B(p.clone().into())));
+    }
+    if let Some(size) = kept.payload_size {
+        set.push_str(", payload_size = :psize");
+        values.push((":psize", n(size)));
+    }
+    if !kept.headers.is_empty() {
+        set.push_str(", kept_headers = :hdrs");
+        let json = serde_json::to_string(&kept.headers).unwrap_or_default();
+        values.push((":hdrs", s(json)));
+    }
+    if let Some(at) = &kept.body_ref {
+        set.push_str(", body_ref = :bref");
+        values.push((":bref", s(serde_json::to_string(at).unwrap_or_default())));
+    }
+    (set, values)
 }
 
 impl DynamoDbEventStore {

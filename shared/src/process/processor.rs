@@ -27,7 +27,7 @@ use crate::metrics::{emf_line, now_ms, stdout_sink, MetricsSink};
 use crate::queue::{DeadLetterQueue, InboundMessage, RetryScheduler};
 use crate::retry::{RetrySchedule, MAX_VISIBILITY};
 use crate::store::{
-    Claim, ClaimOutcome, ClaimRequest, EventStore, Failure, StoreError, DEFAULT_RETENTION,
+    Claim, ClaimOutcome, ClaimRequest, EventStore, Failure, Kept, StoreError, DEFAULT_RETENTION,
 };
 use futures::{FutureExt, StreamExt};
 use std::collections::BTreeMap;
@@ -55,6 +55,9 @@ pub struct ProcessorConfig {
     pub backoff_base: Duration,
     /// The longest such wait.
     pub backoff_max: Duration,
+    /// Keep each event's payload (compressed) and kept headers on its record when it
+    /// completes or is dead-lettered, so it can be shown and re-delivered.
+    pub retain_payloads: bool,
 }
 
 impl Default for ProcessorConfig {
@@ -66,6 +69,7 @@ impl Default for ProcessorConfig {
             schedule: RetrySchedule::default(),
             backoff_base: Duration::from_secs(5),
             backoff_max: Duration::from_secs(900),
+            retain_payloads: true,
         }
     }
 }
@@ -407,6 +411,13 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             }
         };
 
+        // Kept on the record when the event completes or is dead-lettered (issue: show and
+        // re-deliver any event).
+        let kept = if self.cfg.retain_payloads {
+            Kept::of(&env)
+        } else {
+            Kept::nothing()
+        };
         let started = Instant::now();
         let result = match self.whole(env).await {
             Ok(env) => {
@@ -418,7 +429,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
         let took = started.elapsed();
 
         match result {
-            Ok(n) => match self.complete(&claim, took).await {
+            Ok(n) => match self.complete(&claim, took, &kept).await {
                 Ok(()) => {
                     info!(
                         handlers = n,
@@ -447,7 +458,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
                     let reason = format!("retries exhausted after {attempt} attempts: {reason}");
                     warn!(%reason, "retry schedule exhausted; sending to the dead-letter queue");
                     return (
-                        self.dead_letter(m, &claim, &reason, Failure::Exhausted)
+                        self.dead_letter(m, &claim, &reason, Failure::Exhausted, &kept)
                             .await,
                         Some(took),
                     );
@@ -464,7 +475,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             Err(HandlerError::Permanent(reason)) => {
                 warn!(%reason, "permanent failure; sending to the dead-letter queue");
                 (
-                    self.dead_letter(m, &claim, &reason, Failure::Permanent)
+                    self.dead_letter(m, &claim, &reason, Failure::Permanent, &kept)
                         .await,
                     Some(took),
                 )
@@ -474,10 +485,10 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
 
     /// The COMPLETED write, retried briefly in place: a table hiccup right after the handlers
     /// ran should not cost a second run of them.
-    async fn complete(&self, claim: &Claim, took: Duration) -> Result<(), StoreError> {
+    async fn complete(&self, claim: &Claim, took: Duration, kept: &Kept) -> Result<(), StoreError> {
         let mut waits = [100u64, 500, 2000].into_iter();
         loop {
-            match self.store.complete(claim, took).await {
+            match self.store.complete(claim, took, kept).await {
                 Err(StoreError::Unavailable(e)) => match waits.next() {
                     Some(ms) => {
                         warn!(error = %e, retry_in_ms = ms, "COMPLETED write failed; retrying");
@@ -496,6 +507,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
         claim: &Claim,
         reason: &str,
         why: Failure,
+        kept: &Kept,
     ) -> Outcome {
         if let Err(e) = self.dlq.dead_letter(m, reason).await {
             error!(error = %e, "dead-letter queue unreachable; will retry");
@@ -505,7 +517,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
             self.postpone(m, self.cfg.backoff(m.receive_count)).await;
             return Outcome::Unavailable(e.to_string());
         }
-        if let Err(e) = self.store.fail(claim, reason, why).await {
+        if let Err(e) = self.store.fail(claim, reason, why, kept).await {
             warn!(error = %e, "could not record the failure; the DLQ has the message");
         }
         Outcome::DeadLettered(reason.to_owned())

@@ -71,7 +71,12 @@ impl EventStore for Arc<MemStore> {
             }
         }
     }
-    async fn complete(&self, c: &Claim, _: Duration) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        c: &Claim,
+        _: Duration,
+        _: &crate::store::Kept,
+    ) -> Result<(), StoreError> {
         let left = self.complete_failures.load(Ordering::SeqCst);
         if left > 0 {
             self.complete_failures.store(left - 1, Ordering::SeqCst);
@@ -83,7 +88,13 @@ impl EventStore for Arc<MemStore> {
         self.next.lock().unwrap().insert(c.key.clone(), next);
         self.set(c, STATUS_FAILED)
     }
-    async fn fail(&self, c: &Claim, _: &str, why: crate::store::Failure) -> Result<(), StoreError> {
+    async fn fail(
+        &self,
+        c: &Claim,
+        _: &str,
+        why: crate::store::Failure,
+        _: &crate::store::Kept,
+    ) -> Result<(), StoreError> {
         self.next.lock().unwrap().remove(&c.key);
         self.failures.lock().unwrap().push((c.key.clone(), why));
         self.dead_lettered_after
