@@ -171,9 +171,13 @@ impl Kept {
             };
         }
         let body = env.body_bytes();
-        let packed = miniz_oxide::deflate::compress_to_vec(&body, 9);
+        // JSON deflates about 2-10x: a body 16 times the cap would not fit, and compressing a
+        // megabyte only to drop it would cost the processor tens of milliseconds.
+        let packed = (body.len() <= 16 * MAX_RETAINED_COMPRESSED)
+            .then(|| miniz_oxide::deflate::compress_to_vec(&body, 9))
+            .filter(|p| p.len() <= MAX_RETAINED_COMPRESSED);
         Self {
-            payload: (packed.len() <= MAX_RETAINED_COMPRESSED).then_some(packed),
+            payload: packed,
             payload_size: Some(u64::try_from(body.len()).unwrap_or(u64::MAX)),
             headers: env.headers.clone(),
             body_ref: None,
@@ -209,7 +213,8 @@ pub struct EventRecord {
     /// The last failure's error text (at most 1000 characters); `None` if none since the
     /// last success.
     pub last_error: Option<String>,
-    /// Kind of the last failure: `retryable`, `permanent` or `exhausted`; `None` if none.
+    /// Kind of the last failure: `retryable`, `permanent` or `exhausted`, or `redelivery`
+    /// while an operator's redelivery waits; `None` if none.
     pub failure: Option<String>,
     /// When a retryable failure's next attempt is due.
     pub next_attempt_at: Option<String>,
@@ -298,4 +303,49 @@ pub struct HistoryFilter {
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod kept_tests {
+    use super::*;
+    use crate::envelope::Envelope;
+
+    fn env(body: &[u8]) -> Envelope {
+        let mut h = std::collections::BTreeMap::new();
+        h.insert("x-github-event".to_owned(), "push".to_owned());
+        Envelope::new("github", "push", "d1", OffsetDateTime::UNIX_EPOCH, body, h)
+    }
+
+    #[test]
+    fn payloads_are_kept_compressed_when_they_fit_and_sized_when_not() {
+        let body = br#"{"ref":"refs/heads/main","commits":[]}"#.repeat(20);
+        let k = Kept::of(&env(&body));
+        let packed = k.payload.clone().unwrap();
+        assert!(packed.len() < body.len() / 4, "JSON deflates");
+        assert_eq!(unpack_payload(&packed).unwrap(), body);
+        assert_eq!(k.payload_size, Some(body.len() as u64));
+        assert_eq!(
+            k.headers.get("x-github-event").map(String::as_str),
+            Some("push")
+        );
+
+        // Incompressible and over the cap: only its size is kept.
+        let mut noise = vec![0u8; 40_000];
+        fastrand::Rng::with_seed(7).fill(&mut noise);
+        let k = Kept::of(&env(&noise));
+        assert_eq!((k.payload, k.payload_size), (None, Some(40_000)));
+        // Far over it: not even compressed.
+        let huge = vec![b'a'; 16 * MAX_RETAINED_COMPRESSED + 1];
+        assert_eq!(Kept::of(&env(&huge)).payload, None);
+
+        // A claim-checked body is kept by reference.
+        let at = crate::bodies::body_ref("bucket", &huge);
+        let k = Kept::of(&env(b"").with_body_stored(at.clone()));
+        assert_eq!(
+            (k.payload, k.body_ref, k.payload_size),
+            (None, Some(at), Some(huge.len() as u64))
+        );
+        assert_eq!(Kept::nothing(), Kept::default());
+        assert_eq!(unpack_payload(b"not deflate at all"), None);
+    }
 }

@@ -77,7 +77,8 @@ impl DynamoDbEventStore {
 
     /// Marks an event that is not in progress (COMPLETED, or FAILED) to be run again: FAILED
     /// and due now, so the next delivery of it claims it instead of being skipped as a
-    /// duplicate, with `redeliveries` counted and `redelivered_at` set. Returns the record as
+    /// duplicate, with `redeliveries` counted and `redelivered_at` set; its retry schedule
+    /// starts afresh, as after a replay. Returns the record as
     /// it was before; `Ok(None)` when there is no such event; [`RedeliveryRefused`] when an
     /// attempt holds it.
     pub async fn mark_for_redelivery(
@@ -93,7 +94,8 @@ impl DynamoDbEventStore {
             .key("pk", s(format!("{source}#{event_id}")))
             .update_expression(
                 "SET #status = :failed, failure = :kind, last_error = :why, \
-                 next_attempt_at = :now, redelivered_at = :nowiso \
+                 next_attempt_at = :now, redelivered_at = :nowiso, \
+                 dead_lettered_after = attempts \
                  ADD redeliveries :one",
             )
             .condition_expression("attribute_exists(pk) AND (#status = :done OR #status = :failed)")
