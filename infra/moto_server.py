@@ -13,9 +13,12 @@ with waitress instead: persistent HTTP/1.1 connections, 64 worker threads (SQS l
 hold one while they wait).
 
 Usage: python infra/moto_server.py -H 127.0.0.1 -p PORT
+       MOTO_KEEPALIVE=0 ... serves with moto's own server (Connection: close), to measure the
+       difference side by side.
 """
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -64,6 +67,18 @@ def main():
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
+    if os.environ.get("MOTO_KEEPALIVE") == "0":
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import run_simple
+
+        run_simple(
+            args.host,
+            args.port,
+            serialise_dynamodb(app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+        )
+        return
     waitress.serve(
         serialise_dynamodb(app),
         host=args.host,
