@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import waitress
 from moto.moto_server.werkzeug_app import (
@@ -60,6 +61,30 @@ def serialise_dynamodb(app):
     return wrapped
 
 
+def log_requests(app):
+    """One line per request on stderr, as moto's own server writes them (method, path, status);
+    never bodies or headers."""
+
+    def wrapped(environ, start_response):
+        def logging_start(status, headers, exc_info=None):
+            path = environ.get("PATH_INFO", "")
+            line = "%s - - [%s] \"%s %s %s\" %s -\n" % (
+                environ.get("REMOTE_ADDR", "-"),
+                time.strftime("%d/%b/%Y %H:%M:%S"),
+                environ.get("REQUEST_METHOD", "-"),
+                path,
+                environ.get("SERVER_PROTOCOL", "-"),
+                status.split(" ", 1)[0],
+            )
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            return start_response(status, headers, exc_info)
+
+        return app(environ, logging_start)
+
+    return wrapped
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -80,7 +105,7 @@ def main():
         )
         return
     waitress.serve(
-        serialise_dynamodb(app),
+        log_requests(serialise_dynamodb(app)),
         host=args.host,
         port=args.port,
         threads=64,
