@@ -7,6 +7,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use hookwell::replay::{DeadLetter, ReplayFilter, ReplayOptions, ReplayReport};
 use hookwell::store::{EventRecord, HistoryFilter};
 use hookwell::DynamoDbEventStore;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why an action was not carried out; the page shows the message.
@@ -56,7 +57,39 @@ pub struct AwsBackend {
     pub label: String,
     /// One DLQ scan or replay at a time: a look holds the messages it received until it
     /// releases them, and a replay running meanwhile would not see them.
-    dlq: tokio::sync::Mutex<()>,
+    dlq: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A queue's messages: (visible, in flight), each `None` when SQS did not say.
+pub async fn queue_depth(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+) -> Result<(Option<u64>, Option<u64>), String> {
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .map_err(|e| hookwell::aws::describe(&e))?
+        .attributes
+        .unwrap_or_default();
+    let n = |a: QueueAttributeName| attrs.get(&a).and_then(|v| v.parse().ok());
+    Ok((
+        n(QueueAttributeName::ApproximateNumberOfMessages),
+        n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+    ))
+}
+
+/// Runs a DLQ scan or replay to its end in its own task: a browser that goes away mid-way
+/// must not leave messages held (hidden) until their hold expires, or copied and not deleted.
+async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    tokio::spawn(work)
+        .await
+        .map_err(|e| format!("stopped: {e}"))
 }
 
 impl AwsBackend {
@@ -73,7 +106,7 @@ impl AwsBackend {
             queue_url,
             dlq_url,
             label,
-            dlq: tokio::sync::Mutex::new(()),
+            dlq: Arc::default(),
         }
     }
 
@@ -113,29 +146,15 @@ impl Backend for AwsBackend {
 
     async fn dlq_depth(&self) -> Result<u64, String> {
         let url = self.dlq_url().map_err(|e| e.to_string())?;
-        let attrs = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .map_err(|e| hookwell::aws::describe(&e))?
-            .attributes
-            .unwrap_or_default();
-        Ok([
-            QueueAttributeName::ApproximateNumberOfMessages,
-            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-        ]
-        .iter()
-        .filter_map(|a| attrs.get(a).and_then(|v| v.parse::<u64>().ok()))
-        .sum())
+        let (visible, in_flight) = queue_depth(&self.sqs, url).await?;
+        Ok(visible.unwrap_or(0) + in_flight.unwrap_or(0))
     }
 
     async fn dead_letters(&self) -> Result<Vec<DeadLetter>, String> {
-        let dlq = self.dlq_url().map_err(|e| e.to_string())?;
-        let _one = self.dlq.lock().await;
+        let dlq = self.dlq_url().map_err(|e| e.to_string())?.to_owned();
+        // Never sent to in a dry run.
+        let queue = self.queue_url.clone().unwrap_or_else(|| dlq.clone());
+        let (sqs, one) = (self.sqs.clone(), self.dlq.clone());
         // A dry run receives every message, moves nothing and releases them at the end.
         let opts = ReplayOptions {
             dry_run: true,
@@ -143,30 +162,30 @@ impl Backend for AwsBackend {
             deadline: Duration::from_secs(20),
             ..ReplayOptions::default()
         };
-        let report = hookwell::replay::replay(
-            &self.sqs,
-            dlq,
-            // Never sent to in a dry run.
-            self.queue_url.as_deref().unwrap_or(dlq),
-            &ReplayFilter::default(),
-            &opts,
-            |_| {},
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        Ok(report.matched)
+        detached(async move {
+            let _one = one.lock_owned().await;
+            hookwell::replay::replay(&sqs, &dlq, &queue, &ReplayFilter::default(), &opts, |_| {})
+                .await
+                .map(|r| r.matched)
+                .map_err(|e| e.to_string())
+        })
+        .await?
     }
 
     async fn replay(&self, filter: &ReplayFilter) -> Result<ReplayReport, ActionError> {
-        let (dlq, queue) = (self.dlq_url()?, self.queue_url()?);
-        let _one = self.dlq.lock().await;
+        let (dlq, queue) = (self.dlq_url()?.to_owned(), self.queue_url()?.to_owned());
+        let (sqs, one, filter) = (self.sqs.clone(), self.dlq.clone(), filter.clone());
         let opts = ReplayOptions {
             deadline: Duration::from_secs(60),
             ..ReplayOptions::default()
         };
-        let report = hookwell::replay::replay(&self.sqs, dlq, queue, filter, &opts, |_| {})
-            .await
-            .map_err(|e| ActionError::Unavailable(e.to_string()))?;
+        let report = detached(async move {
+            let _one = one.lock_owned().await;
+            hookwell::replay::replay(&sqs, &dlq, &queue, &filter, &opts, |_| {}).await
+        })
+        .await
+        .map_err(ActionError::Unavailable)?
+        .map_err(|e| ActionError::Unavailable(e.to_string()))?;
         if report.failed > 0 {
             return Err(ActionError::Unavailable(format!(
                 "the queue did not take {} of them (they stay in the DLQ); {} moved",

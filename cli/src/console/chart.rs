@@ -49,18 +49,19 @@ const STEPS: [i64; 11] = [
 ];
 
 impl Chart {
-    /// Buckets `rows` (by received time) over `from..to`; `from` defaults to the oldest row
-    /// (an hour back when there is none).
+    /// Buckets `rows` (by received time) over `from..to`; `from` defaults to an hour back, or
+    /// the oldest row when it is older.
     pub fn build(rows: &[EventRecord], from: Option<OffsetDateTime>, to: OffsetDateTime) -> Self {
         let received = |r: &EventRecord| {
             r.received_at
                 .as_deref()
                 .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
         };
+        // Without `since`: the last hour, or back to the oldest row when it is older.
+        let hour = to - Duration::hours(1);
         let oldest = rows.iter().filter_map(received).min();
         let from = from
-            .or(oldest)
-            .unwrap_or(to - Duration::hours(1))
+            .unwrap_or_else(|| oldest.map_or(hour, |o| o.min(hour)))
             .min(to - Duration::minutes(1));
         let span = (to - from).whole_seconds().max(60);
         let step = STEPS
@@ -259,10 +260,13 @@ mod tests {
         let c = Chart::build(&[], None, to);
         assert_eq!(c.step, Duration::minutes(1));
         assert_eq!(c.buckets.len(), 61);
-        // From the oldest row when there is no `since`.
+        // From the oldest row when there is no `since` and it is older than an hour.
         let c = Chart::build(&[rec("COMPLETED", "2026-11-24T12:00:00Z")], None, to);
         assert_eq!(c.step, Duration::hours(1));
         assert_eq!(c.buckets[0].completed, 1);
+        let c = Chart::build(&[rec("COMPLETED", "2026-11-26T11:59:00Z")], None, to);
+        assert_eq!((c.step, c.buckets.len()), (Duration::minutes(1), 61));
+        assert_eq!(c.buckets[59].completed, 1);
     }
 
     #[test]

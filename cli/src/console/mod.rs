@@ -353,46 +353,30 @@ fn unavailable(c: &Console, e: &str) -> Response {
 
 // ---- the DLQ ----
 
-async fn load_dlq(
-    c: &Console,
-) -> (
-    Vec<hookwell::replay::DeadLetter>,
-    Option<u64>,
-    Option<String>,
-) {
+/// Reads the DLQ and renders it with `render`.
+async fn with_dlq(c: &Console, render: impl FnOnce(&DlqView<'_>) -> String) -> Response {
     let (letters, depth) = tokio::join!(c.backend.dead_letters(), c.backend.dlq_depth());
-    match letters {
-        Ok(l) => (l, depth.ok(), None),
-        Err(e) => (
-            Vec::new(),
-            depth.ok(),
-            Some(format!("The DLQ could not be read: {e}")),
-        ),
-    }
+    let (letters, error) = match letters {
+        Ok(l) => (l, None),
+        Err(e) => (Vec::new(), Some(format!("The DLQ could not be read: {e}"))),
+    };
+    let v = DlqView {
+        letters: &letters,
+        depth: depth.ok(),
+        error: error.as_deref(),
+        now: OffsetDateTime::now_utc(),
+    };
+    page(StatusCode::OK, &render(&v))
 }
 
 async fn dlq(State(c): S, uri: Uri) -> Response {
     let k: Key = query(&uri);
-    let (letters, depth, error) = load_dlq(&c).await;
-    let v = DlqView {
-        letters: &letters,
-        depth,
-        error: error.as_deref(),
-        now: OffsetDateTime::now_utc(),
-    };
     let done = Some(k.done.as_str()).filter(|d| !d.is_empty());
-    page(StatusCode::OK, &render::dlq_page(&c.ctx, &v, done))
+    with_dlq(&c, |v| render::dlq_page(&c.ctx, v, done)).await
 }
 
 async fn dlq_fragment(State(c): S) -> Response {
-    let (letters, depth, error) = load_dlq(&c).await;
-    let v = DlqView {
-        letters: &letters,
-        depth,
-        error: error.as_deref(),
-        now: OffsetDateTime::now_utc(),
-    };
-    page(StatusCode::OK, &render::dlq_fragment(&v))
+    with_dlq(&c, render::dlq_fragment).await
 }
 
 async fn dlq_depth(State(c): S) -> Response {
@@ -524,7 +508,8 @@ async fn confirm_redeliver(State(c): S, uri: Uri) -> Response {
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 struct SendPick {
-    /// `source\nevent`, as the send page's options carry them.
+    /// `source/event`, as the send page's options carry them (a source name is a URL path
+    /// segment: it has no `/`).
     sample: String,
 }
 
@@ -554,6 +539,16 @@ fn prepare(
         (rendered, now),
         f.seed,
     )
+}
+
+/// "Send test", or the page that says why it is off.
+fn send_test(c: &Console) -> Result<&SendTest, Box<Response>> {
+    c.send.as_ref().map_err(|why| {
+        Box::new(page(
+            StatusCode::CONFLICT,
+            &render::message_page(&c.ctx, "Send test is off", why, "/send"),
+        ))
+    })
 }
 
 async fn send_form(State(c): S) -> Response {
@@ -590,17 +585,12 @@ async fn send_form(State(c): S) -> Response {
 }
 
 async fn confirm_send(State(c): S, uri: Uri) -> Response {
-    let t = match &c.send {
+    let t = match send_test(&c) {
         Ok(t) => t,
-        Err(why) => {
-            return page(
-                StatusCode::CONFLICT,
-                &render::message_page(&c.ctx, "Send test is off", why, "/send"),
-            )
-        }
+        Err(off) => return *off,
     };
     let pick: SendPick = query(&uri);
-    let (source, event) = pick.sample.split_once('\n').unwrap_or((&pick.sample, ""));
+    let (source, event) = pick.sample.split_once('/').unwrap_or((&pick.sample, ""));
     let now = OffsetDateTime::now_utc();
     let f = SendForm {
         source: source.to_owned(),
@@ -724,14 +714,9 @@ async fn do_redeliver(State(c): S, body: axum::body::Bytes) -> Response {
 }
 
 async fn do_send(State(c): S, body: axum::body::Bytes) -> Response {
-    let t = match &c.send {
+    let t = match send_test(&c) {
         Ok(t) => t,
-        Err(why) => {
-            return page(
-                StatusCode::CONFLICT,
-                &render::message_page(&c.ctx, "Send test is off", why, "/send"),
-            )
-        }
+        Err(off) => return *off,
     };
     let Some(f) = form::<SendForm>(&body).filter(|f| !f.source.is_empty()) else {
         return bad_form(&c);

@@ -415,7 +415,8 @@ pub fn event_page(ctx: &Ctx, r: &EventRecord, done: Option<&str>) -> String {
 
 /// The part of an event's page that refreshes itself (everything under the title).
 pub fn event_fragment(r: &EventRecord) -> String {
-    let mut s = String::new();
+    // Facts and actions on the left, payload and headers on the right (stacked when narrow).
+    let mut s = String::from("<div class=\"event-grid\"><section>\n");
     let latency = crate::events::latency(r);
     let failure = r
         .failure
@@ -426,7 +427,7 @@ pub fn event_fragment(r: &EventRecord) -> String {
         .next_attempt_at
         .as_deref()
         .filter(|_| r.status == "FAILED");
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<dl class=\"facts\" id=\"facts\" data-status=\"{}\">\
          <dt>Source</dt><dd>{}</dd>\
@@ -441,7 +442,7 @@ pub fn event_fragment(r: &EventRecord) -> String {
          <dt>Last error</dt><dd class=\"err\">{}</dd>\
          <dt>Next retry</dt><dd>{}</dd>\
          <dt>Re-deliveries</dt><dd id=\"redeliveries\">{}{}</dd>\
-         </dl>\n",
+         </dl>",
         Esc(&r.status),
         Esc(&r.source),
         Esc(&r.event_type),
@@ -498,15 +499,16 @@ pub fn event_fragment(r: &EventRecord) -> String {
             "<span class=\"button disabled\" title=\"{why}\">Re-deliver…</span>"
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<a class=\"button quiet\" href=\"/{}\">Same source in history</a></div>\n",
+        "<a class=\"button quiet\" href=\"/{}\">Same source in history</a></div>",
         Esc(&HistoryQuery {
             source: r.source.clone(),
             ..Default::default()
         }
         .href(&[]))
     );
+    s.push_str("</section><section>\n");
     s.push_str(&payload_html(r));
     s.push_str("<h2>Headers</h2>\n");
     if r.headers.is_empty() {
@@ -518,6 +520,7 @@ pub fn event_fragment(r: &EventRecord) -> String {
         }
         s.push_str("</tbody></table>\n");
     }
+    s.push_str("</section></div>\n");
     s
 }
 
@@ -757,7 +760,7 @@ pub fn send_page(ctx: &Ctx, v: &SendView<'_>) -> String {
                     let _ = write!(
                         s,
                         "<option value=\"{}\">{} · {}</option>",
-                        Esc(&format!("{src}\n{e}")),
+                        Esc(&format!("{src}/{e}")),
                         Esc(src),
                         Esc(e)
                     );
@@ -899,33 +902,19 @@ mod tests {
         assert!(!payload_html(&binary).contains(".<s"));
         assert_inert(&event_missing_page(&ctx(), HOSTILE, HOSTILE, Some(HOSTILE)));
 
+        let attr = || {
+            aws_sdk_sqs::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(HOSTILE)
+                .build()
+                .unwrap()
+        };
         let msg = aws_sdk_sqs::types::Message::builder()
             .message_id(HOSTILE)
             .body("{}")
-            .message_attributes(
-                "source",
-                aws_sdk_sqs::types::MessageAttributeValue::builder()
-                    .data_type("String")
-                    .string_value(HOSTILE)
-                    .build()
-                    .unwrap(),
-            )
-            .message_attributes(
-                "event_id",
-                aws_sdk_sqs::types::MessageAttributeValue::builder()
-                    .data_type("String")
-                    .string_value(HOSTILE)
-                    .build()
-                    .unwrap(),
-            )
-            .message_attributes(
-                "failure_reason",
-                aws_sdk_sqs::types::MessageAttributeValue::builder()
-                    .data_type("String")
-                    .string_value(HOSTILE)
-                    .build()
-                    .unwrap(),
-            )
+            .message_attributes("source", attr())
+            .message_attributes("event_id", attr())
+            .message_attributes("failure_reason", attr())
             .build();
         let letters = [DeadLetter::from_message(&msg)];
         let dlq = dlq_page(

@@ -324,7 +324,7 @@ async fn actions_need_the_origin_and_the_token() {
     let (status, location) = c
         .post(
             "/actions/redeliver",
-            Some(&format!("{own}")),
+            Some(&own),
             &format!("source=groupgm&id=g1&token={TOKEN}"),
         )
         .await;

@@ -2,6 +2,16 @@
 // The filter form sits outside the live part, so a refresh never resets what is being typed.
 (function () {
   'use strict';
+  // A filter left empty stays out of the URL (`?source=stripe`, not `?source=stripe&type=&...`).
+  var filters = document.getElementById('filters');
+  if (filters) {
+    filters.addEventListener('submit', function () {
+      Array.prototype.forEach.call(filters.elements, function (el) {
+        if (el.name && el.value === '') el.disabled = true;
+      });
+    });
+  }
+
   var live = document.getElementById('live');
   if (!live) return;
   var auto = document.getElementById('auto');
