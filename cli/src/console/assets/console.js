@@ -27,11 +27,15 @@
   }
 
   function get(url) {
-    return fetch(url, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'text/html' } })
+    // Bounded: a console that stopped answering must not stop the refresh for good.
+    var ctl = new AbortController();
+    var timer = setTimeout(function () { ctl.abort(); }, 30000);
+    return fetch(url, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'text/html' }, signal: ctl.signal })
       .then(function (r) {
         if (!r.ok) throw new Error('the console answered ' + r.status);
         return r.text();
-      });
+      })
+      .finally(function () { clearTimeout(timer); });
   }
 
   function reload() {
