@@ -397,31 +397,37 @@ impl aws_sdk_dynamodb::config::Intercept for CountRequests {
 #[derive(Debug, Clone)]
 pub struct FaultProxy {
     pub url: String,
-    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    down: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
     pub refused: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl FaultProxy {
+    /// A TCP proxy to the emulator. While down it refuses new connections and cuts the open
+    /// ones: the emulator keeps connections alive, and an outage must not spare a pooled one.
     pub async fn start() -> FaultProxy {
         let target = endpoint().trim_start_matches("http://").to_owned();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let proxy = FaultProxy {
             url: format!("http://{}", listener.local_addr().unwrap()),
-            down: Default::default(),
+            down: std::sync::Arc::new(tokio::sync::watch::channel(false).0),
             refused: Default::default(),
         };
         let p = proxy.clone();
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
-                if p.down.load(Ordering::SeqCst) {
+                if *p.down.borrow() {
                     p.refused.fetch_add(1, Ordering::SeqCst);
                     drop(inbound);
                     continue;
                 }
                 let target = target.clone();
+                let mut down = p.down.subscribe();
                 tokio::spawn(async move {
                     if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                            _ = down.wait_for(|d| *d) => {}
+                        }
                     }
                 });
             }
@@ -430,7 +436,7 @@ impl FaultProxy {
     }
 
     pub fn set_down(&self, down: bool) {
-        self.down.store(down, Ordering::SeqCst);
+        self.down.send_replace(down);
     }
 
     /// SQS and DynamoDB clients that reach the emulator only through this proxy.
