@@ -6,7 +6,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: help venv venv-sam clients dev test fmt-check clippy lint-template build bench bench-processor clean-venv \
+.PHONY: help venv venv-sam clients browser dev test fmt-check clippy lint-template build bench bench-processor clean-venv \
 	fuzz fuzz-tools fuzz-check soak load coldstart
 SAM_VENV := .venv-sam
 export SAM_CLI_TELEMETRY := 0
@@ -41,6 +41,17 @@ $(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-l
 	cd $(CLIENTS) && npm ci --no-audit --no-fund --silent
 	touch $@
 
+# The console's browser test (tests/integration/console.rs): Debian's chromium (installed by
+# infra/browser.sh when /usr/bin/chromium is missing; apt-get needs root) and playwright-core,
+# pinned by package-lock.json, which drives it (no browser download).
+BROWSER := tests/browser
+browser: $(BROWSER)/node_modules/.installed
+	infra/browser.sh
+
+$(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-lock.json
+	cd $(BROWSER) && npm ci --no-audit --no-fund --silent
+	touch $@
+
 $(SAM_VENV)/.installed: infra/requirements-sam.txt
 	python3 -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
@@ -67,7 +78,7 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
-test: venv clients fmt-check clippy lint-template fuzz-check
+test: venv clients browser fmt-check clippy lint-template fuzz-check
 	infra/moto.sh $(CARGO) test --workspace --all-features
 
 # The fuzz targets compile against the current library (on stable; running them needs nightly).

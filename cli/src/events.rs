@@ -101,13 +101,11 @@ pub enum PayloadView {
 
 impl PayloadView {
     pub fn of(bytes: &[u8]) -> Self {
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
-            if let Ok(pretty) = serde_json::to_string_pretty(&v) {
-                return Self::Json(pretty);
-            }
-        }
         match std::str::from_utf8(bytes) {
-            Ok(t) => Self::Text(t.to_owned()),
+            // Keys in the provider's order, numbers as sent.
+            Ok(t) => {
+                crate::json::pretty_json(t).map_or_else(|| Self::Text(t.to_owned()), Self::Json)
+            }
             Err(_) => {
                 let mut out = String::new();
                 for (i, chunk) in bytes.chunks(16).enumerate() {

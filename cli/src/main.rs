@@ -25,6 +25,9 @@ struct Cli {
 enum Cmd {
     /// Sign a sample (or given) payload as the provider does and POST it ("send test").
     Send(send::SendArgs),
+    /// The delivery history as a web page on loopback: filters, chart, one event with its
+    /// payload, the DLQ, and replay / re-deliver / send test behind a confirmation.
+    Console(console::ConsoleArgs),
     /// Delivery history from the events table, newest first.
     Events(events::EventsArgs),
     /// Move dead-lettered events back to the queue, selectively (safe: the processor
@@ -54,6 +57,7 @@ enum Cmd {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Send(a) => send::run(a).await,
+        Cmd::Console(a) => console::run(a).await,
         Cmd::Events(a) => events::run(a).await,
         Cmd::Replay(a) => replay::run(a).await,
         Cmd::Redrive(a) => redrive::run(a).await,

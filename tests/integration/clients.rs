@@ -91,7 +91,7 @@ impl Client {
 }
 
 /// A queue's URL, by name.
-async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+pub(crate) async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
     let out = sqs.get_queue_url().queue_name(name).send().await.unwrap();
     out.queue_url.unwrap()
 }

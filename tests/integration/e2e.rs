@@ -9,25 +9,112 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A child process in its own process group, its stdout lines echoed (prefixed with its tag)
+/// and passed on through `lines`; stopped (SIGTERM to the group, bounded wait, then SIGKILL)
+/// when dropped.
+pub(crate) struct Group {
+    child: Child,
+    pub(crate) lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Group {
+    pub(crate) fn spawn(cmd: &mut Command, tag: &'static str) -> Self {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {tag}: {e}"));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                eprintln!("[{tag}] {line}");
+                let _ = tx.send(line);
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Waits (at most `within`) for a line that `wanted` accepts.
+    pub(crate) fn wait_for_line(
+        &self,
+        within: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if wanted(&line) => return Ok(line),
+                Ok(_) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+
+    /// Waits (at most `within`) for the process to end: its exit status and every line it
+    /// printed that was not taken yet. On time out the group is stopped.
+    pub(crate) fn finish(
+        mut self,
+        within: Duration,
+    ) -> Result<(std::process::ExitStatus, Vec<String>), String> {
+        let deadline = Instant::now() + within;
+        let status = loop {
+            if let Some(s) = self.child.try_wait().map_err(|e| e.to_string())? {
+                break s;
+            }
+            if Instant::now() >= deadline {
+                self.stop();
+                return Err(format!("still running after {within:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        // The reader ends at the pipe's end; bounded in case a grandchild holds it open.
+        let mut lines = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            lines.push(line);
+        }
+        Ok((status, lines))
+    }
+
+    fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
+        // Bounded wait for the group's cleanup.
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// The dev stack as a child process group; stopped (SIGTERM to the group) when dropped.
 pub(crate) struct DevStack {
-    child: Child,
+    group: Group,
     pub(crate) state: std::path::PathBuf,
 }
 
 impl Drop for DevStack {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.child.id())])
-            .status();
-        // Bounded wait for the script's cleanup.
-        for _ in 0..100 {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
+        self.group.stop();
         let _ = std::fs::remove_dir_all(&self.state);
     }
 }
@@ -43,44 +130,40 @@ pub(crate) fn start_dev(
     std::fs::create_dir_all(&state).unwrap();
     let sources_file = state.join("sources.json");
     std::fs::write(&sources_file, sources).unwrap();
-    let mut child = Command::new("bash")
-        .arg(root.join("infra/dev.sh"))
-        .current_dir(&root)
-        .env("MOTO_PORT", moto_port.to_string())
-        .env("LAMBDA_PORT", lambda_port.to_string())
-        .env("LAMBDA_CONCURRENCY", concurrency.to_string())
-        .env("HOOKWELL_DEV_SOURCES", &sources_file)
-        .env("HOOKWELL_DEV_STATE", &state)
-        // Bounded, and long enough for `make soak`.
-        .env("HOOKWELL_DEV_MAX_SECS", "5400")
-        // The stack runs its own emulator; the suite's must not leak into it.
-        .env_remove("AWS_ENDPOINT_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .process_group(0)
-        .spawn()
-        .expect("start infra/dev.sh");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            eprintln!("[dev] {line}");
-            let _ = tx.send(line);
-        }
-    });
-    let dev = DevStack { child, state };
-    let deadline = Instant::now() + Duration::from_secs(900);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) if line.contains("ready in") => return dev,
-            Ok(_) => {}
-            Err(e) => panic!("dev stack did not become ready: {e}"),
-        }
+    let group = Group::spawn(
+        Command::new("bash")
+            .arg(root.join("infra/dev.sh"))
+            .current_dir(&root)
+            .env("MOTO_PORT", moto_port.to_string())
+            .env("LAMBDA_PORT", lambda_port.to_string())
+            .env("LAMBDA_CONCURRENCY", concurrency.to_string())
+            .env("HOOKWELL_DEV_SOURCES", &sources_file)
+            .env("HOOKWELL_DEV_STATE", &state)
+            // Bounded, and long enough for `make soak`.
+            .env("HOOKWELL_DEV_MAX_SECS", "5400")
+            // The stack runs its own emulator; the suite's must not leak into it.
+            .env_remove("AWS_ENDPOINT_URL"),
+        "dev",
+    );
+    let dev = DevStack { group, state };
+    if let Err(e) = dev
+        .group
+        .wait_for_line(Duration::from_secs(900), |l| l.contains("ready in"))
+    {
+        panic!("dev stack did not become ready: {e}");
     }
+    dev
+}
+
+/// The dev sources with two routes: Stripe's `invoice.paid` forwarded to `invoice_url` (a
+/// path the sink does not have makes those events fail permanently, until the route is
+/// fixed), everything else to the sink.
+pub(crate) fn invoice_routes(sink: &hookwell_cli::sink::Sink, invoice_url: &str) -> String {
+    sources_with_routes(serde_json::json!([
+        {"sources": ["stripe"], "event_types": ["invoice.paid"], "handler": "forward",
+         "url": invoice_url, "secret": SINK_SECRET, "timeout_ms": 5000},
+        {"handler": "forward", "url": sink.url(), "secret": SINK_SECRET, "timeout_ms": 5000}
+    ]))
 }
 
 /// The SDK configuration for a dev stack's own emulator, and the stack's resource names.
@@ -108,13 +191,7 @@ async fn whole_pipeline_on_the_local_stack() {
     let sink = start_sink().await;
     // One route is misconfigured (a path the downstream does not have): its events fail
     // permanently until the configuration is fixed and they are replayed.
-    let routes = |invoice_url: String| {
-        sources_with_routes(serde_json::json!([
-            {"sources": ["stripe"], "event_types": ["invoice.paid"], "handler": "forward",
-             "url": invoice_url, "secret": SINK_SECRET, "timeout_ms": 5000},
-            {"handler": "forward", "url": sink.url(), "secret": SINK_SECRET, "timeout_ms": 5000}
-        ]))
-    };
+    let routes = |invoice_url: String| invoice_routes(&sink, &invoice_url);
     let config = routes(format!("{}/v2/hooks", sink.base));
     let (moto_port, lambda_port) = (free_port(), free_port());
     let dev = start_dev(moto_port, lambda_port, &config, 1);

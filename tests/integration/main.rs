@@ -10,6 +10,7 @@
 mod bodies;
 mod clients;
 mod config;
+mod console;
 mod e2e;
 mod faults;
 mod history;

@@ -101,26 +101,10 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str, max: usize) -> Vec<Mess
 
 /// A queue's messages: (visible, in flight); `u64::MAX` for a count SQS did not return.
 pub async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
-    let attrs = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-        .send()
+    let (visible, in_flight) = hookwell_cli::console::backend::queue_depth(sqs, url)
         .await
-        .expect("queue attributes")
-        .attributes
-        .unwrap_or_default();
-    let n = |a: QueueAttributeName| {
-        attrs
-            .get(&a)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(u64::MAX)
-    };
-    (
-        n(QueueAttributeName::ApproximateNumberOfMessages),
-        n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
-    )
+        .expect("queue attributes");
+    (visible.unwrap_or(u64::MAX), in_flight.unwrap_or(u64::MAX))
 }
 
 pub fn dev_sources() -> Sources {

@@ -81,7 +81,7 @@ pub struct RedeliverArgs {
     pub table: TableArg,
 }
 
-fn table_name(arg: &TableArg, target: &Target) -> anyhow::Result<String> {
+pub(crate) fn table_name(arg: &TableArg, target: &Target) -> anyhow::Result<String> {
     let table = arg
         .table
         .clone()

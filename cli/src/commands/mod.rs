@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod config;
+pub mod console;
 pub mod events;
 pub mod load;
 pub mod local;
