@@ -29,6 +29,8 @@ S3_PUT = 0.005 / 1000
 S3_GET = 0.0004 / 1000
 S3_GB_MONTH = 0.023
 DDB_GB_MONTH = 0.25
+# Point-in-time recovery, which the template turns on for the events table.
+DDB_PITR_GB_MONTH = 0.20
 
 p = argparse.ArgumentParser()
 p.add_argument("--ingest-ms", type=float, default=10.0,
@@ -48,7 +50,7 @@ p.add_argument("--filtered-ingest-ms", type=float, default=1.2,
                     "GET answered 405, docs/BENCHMARKS.md); billed rounded up to whole ms, at least 1")
 p.add_argument("--large-body-mb", type=float, nargs="+", default=[], metavar="MB",
                help="also price the claim check for bodies of these sizes (MB): S3 PUT, GET, storage")
-p.add_argument("--large-body-days", type=float, default=16.0,
+p.add_argument("--large-body-days", type=float, default=30.0,
                help="days a stored body is kept (template LargeBodyRetentionDays)")
 p.add_argument("--retained-bytes", type=float, nargs="+", default=[], metavar="B",
                help="also price payload retention: bytes each record grows by (payload + names)")
@@ -142,8 +144,9 @@ if a.retained_bytes:
     print()
     print(f"Payload retention, records kept {a.retention_days:.0f} days; "
           "no extra write units while the item stays within 1 KB\n")
-    print("| record grows by | USD per million webhooks (DynamoDB storage) |")
-    print("|---:|---:|")
+    print("| record grows by | table storage | point-in-time recovery | USD per million webhooks |")
+    print("|---:|---:|---:|---:|")
     for b in a.retained_bytes:
-        storage = b / 1e9 * DDB_GB_MONTH * a.retention_days / 30.0
-        print(f"| {b:.0f} B | {storage * 1e6:.3f} |")
+        months = b / 1e9 * a.retention_days / 30.0
+        storage, pitr = months * DDB_GB_MONTH, months * DDB_PITR_GB_MONTH
+        print(f"| {b:.0f} B | {storage * 1e6:.3f} | {pitr * 1e6:.3f} | {(storage + pitr) * 1e6:.3f} |")

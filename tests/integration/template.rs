@@ -26,7 +26,8 @@ fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<(String, &'a Value)> {
         .collect()
 }
 
-/// A literal number, or a `!Ref` to a parameter's default.
+/// A literal number, a `!Ref` to a parameter's default, or an `!If` over a condition of the
+/// form `!Equals [!Ref Parameter, value]`, judged with the parameters' defaults.
 fn number(t: &Value, v: &Value) -> u64 {
     match v {
         Value::Number(n) => n.as_u64().unwrap(),
@@ -34,6 +35,18 @@ fn number(t: &Value, v: &Value) -> u64 {
         Value::Tagged(tag) if tag.tag == "!Ref" => {
             let p = tag.value.as_str().unwrap();
             number(t, &t["Parameters"][p]["Default"])
+        }
+        Value::Tagged(tag) if tag.tag == "!If" => {
+            let cond = &t["Conditions"][tag.value[0].as_str().unwrap()];
+            let Value::Tagged(eq) = cond else {
+                panic!("condition {cond:?}")
+            };
+            let Value::Tagged(param) = &eq.value[0] else {
+                panic!("!Equals [!Ref P, v]")
+            };
+            let default = &t["Parameters"][param.value.as_str().unwrap()]["Default"];
+            let holds = default.as_str() == eq.value[1].as_str();
+            number(t, &tag.value[if holds { 1 } else { 2 }])
         }
         other => panic!("not a number: {other:?}"),
     }
@@ -133,7 +146,11 @@ fn every_iam_statement_names_specific_resources() {
             .collect()
     };
     assert_eq!(s3(&ingest), vec!["s3:PutObject".to_owned()]);
-    assert_eq!(s3(&processor), vec!["s3:GetObject".to_owned()]);
+    // ListBucket (on `bodies/*` only) so a missing body is a 404, not a 403.
+    assert_eq!(
+        s3(&processor),
+        vec!["s3:GetObject".to_owned(), "s3:ListBucket".to_owned()]
+    );
 }
 
 #[test]
@@ -173,16 +190,16 @@ fn large_bodies_bucket_is_private_encrypted_and_expires_after_the_queues() {
     let min = t["Parameters"]["LargeBodyRetentionDays"]["MinValue"]
         .as_u64()
         .unwrap();
-    // A claim-check message lives at most 14 days in the queue and 14 in the DLQ (each
-    // retention restarts on a move): the body must outlive either.
-    let queue_days = number(
-        &t,
-        &t["Resources"]["EventsQueue"]["Properties"]["MessageRetentionPeriod"],
-    ) / 86_400;
-    assert!(
-        days >= min && min > queue_days,
-        "{days} >= {min} > {queue_days}"
-    );
+    // A claim-check message lives up to 14 days in the queue, then, as a new message, up to
+    // 14 in the DLQ: the body must outlive both together.
+    let days_in = |q: &str| {
+        number(
+            &t,
+            &t["Resources"][q]["Properties"]["MessageRetentionPeriod"],
+        ) / 86_400
+    };
+    let both = days_in("EventsQueue") + days_in("DeadLetterQueue");
+    assert!(days >= min && min >= both, "{days} >= {min} >= {both}");
     // Only TLS.
     let policy = &t["Resources"]["BodiesBucketPolicy"]["Properties"]["PolicyDocument"];
     assert!(policy["Statement"].as_sequence().unwrap().iter().any(|st| {
@@ -602,6 +619,16 @@ fn ordered_delivery_is_fifo_end_to_end_and_refuses_unsupported_batching() {
         let fifo_name = format!("{:?}", name.value[1]);
         assert!(fifo_name.contains(".fifo"), "{q}: {fifo_name}");
     }
+    // FIFO followers are received with each retry of the event ahead of them: the largest
+    // backstop SQS allows.
+    let mrc = &t["Resources"]["EventsQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"];
+    let Value::Tagged(mrc) = mrc else {
+        panic!("maxReceiveCount follows OrderedDelivery")
+    };
+    assert_eq!(
+        (mrc.value[0].as_str(), mrc.value[1].as_u64()),
+        (Some("Ordered"), Some(1000))
+    );
     let rule = &t["Rules"]["FifoTakesNoBatchingWindowAndTenAtMost"];
     let text = format!("{rule:?}");
     assert!(text.contains("OrderedDelivery") && text.contains("ProcessorBatchingWindowSeconds"));

@@ -48,10 +48,21 @@ impl BodyStore for S3BodyStore {
     }
 
     async fn get(&self, at: &BodyRef) -> Result<Vec<u8>, BodyStoreError> {
+        // Only this store's bucket, only keys it writes, never more than the named size.
+        let well_formed = at
+            .key
+            .strip_prefix("bodies/")
+            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        if at.bucket != self.bucket || !well_formed {
+            return Err(BodyStoreError::Missing(format!(
+                "{}/{} is not a body this stack stored",
+                at.bucket, at.key
+            )));
+        }
         let out = self
             .client
             .get_object()
-            .bucket(&at.bucket)
+            .bucket(&self.bucket)
             .key(&at.key)
             .send()
             .await
@@ -66,6 +77,15 @@ impl BodyStore for S3BodyStore {
                     BodyStoreError::Unavailable(what)
                 }
             })?;
+        if out
+            .content_length
+            .is_some_and(|n| u64::try_from(n).ok() != Some(at.size))
+        {
+            return Err(BodyStoreError::Missing(format!(
+                "{}: stored object is not the size its reference names",
+                at.key
+            )));
+        }
         let bytes = out
             .body
             .collect()
