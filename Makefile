@@ -132,7 +132,7 @@ load: venv
 
 # Cold start of both release bootstraps under cargo-lambda's runtime API.
 coldstart: venv
-	$(CARGO) build --release -p ingest -p processor
+	$(CARGO) build --release -p ingest -p processor -p hello-lambda
 	$(CARGO) build -p hookwell-tests --bin coldstart
 	@echo "== with this machine's trust store (/etc/ssl/certs: one file per CA)"
 	infra/moto.sh target/debug/coldstart

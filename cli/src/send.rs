@@ -93,7 +93,17 @@ pub fn prepare_at(
     })?;
     let sample = samples::for_source(source, src).find(|s| event.is_none_or(|e| s.1 == e));
     let (body, mut headers, event_name) = match (body, sample) {
-        (Some(b), _) => {
+        (Some(b), sample) => {
+            // The provider's own headers for the event `--event` names, when there is a
+            // sample of it (GitHub's `X-GitHub-Event` and a fresh `X-GitHub-Delivery`): a file
+            // of GitHub's push is then sent as GitHub sends a push.
+            let headers = match (event, sample) {
+                (Some(_), Some((_, _, _, hdrs))) => hdrs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), samples::render(v, rendered, seed)))
+                    .collect(),
+                _ => Vec::new(),
+            };
             // The file's own event type, as the receiver will read it.
             let name = match event {
                 Some(e) => e.to_owned(),
@@ -104,7 +114,7 @@ pub fn prepare_at(
                     _ => "custom".to_owned(),
                 },
             };
-            (b, Vec::new(), name)
+            (b, headers, name)
         }
         (None, Some((_, ev, tpl, hdrs))) => (
             samples::render(tpl, rendered, seed).into_bytes(),
@@ -254,5 +264,38 @@ mod tests {
         assert_eq!(file.unwrap().event, "GUILD_MEMBER_REMOVE");
         let err = prepare(&sources, "zeta", None, None, "http://x", now, 1).unwrap_err();
         assert!(err.to_string().contains("none for this source"), "{err}");
+    }
+
+    /// A file sent with `--event` goes out with the provider's headers for that event.
+    #[test]
+    fn a_file_with_a_sampled_event_gets_the_providers_headers() {
+        let sources =
+            Sources::from_json(r#"{"sources":{"github":{"scheme":"github","secrets":["s"]}}}"#)
+                .unwrap();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let body = br#"{"ref":"refs/heads/main","commits":[]}"#.to_vec();
+        let d = prepare(
+            &sources,
+            "github",
+            Some("push"),
+            Some(body.clone()),
+            "http://x",
+            now,
+            3,
+        )
+        .unwrap();
+        let header = |d: &Delivery, k: &str| {
+            d.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(header(&d, "x-github-event").as_deref(), Some("push"));
+        assert!(header(&d, "x-github-delivery").is_some_and(|v| v.len() == 36));
+        assert_eq!(d.body, body);
+        // Without --event, the file is sent as it is, with the signature only.
+        let plain = prepare(&sources, "github", None, Some(body), "http://x", now, 3).unwrap();
+        assert_eq!(header(&plain, "x-github-event"), None);
+        assert!(header(&plain, "x-hub-signature-256").is_some());
     }
 }

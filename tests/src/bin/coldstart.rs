@@ -4,7 +4,10 @@
 //! fresh process with the function's real environment (sources from the Secrets Manager
 //! secret, the queue and table of `template.yaml` in moto) and invokes it with a real event:
 //! a signed GitHub delivery for ingest, a fresh envelope for the processor. The second
-//! invocation of the same process is timed too (warm). Run under infra/moto.sh.
+//! invocation of the same process is timed too (warm). A hello-world `lambda_runtime`
+//! function (`functions/hello`, same release profile) is started the same way in the same run,
+//! and each function's cold start is also reported as a ratio to it: absolute times move with
+//! the machine, the ratio much less. Run under infra/moto.sh.
 //! Knobs: COLDSTART_REPS (default 20).
 
 #![allow(
@@ -118,7 +121,8 @@ async fn main() {
     // `ingest-floor`: the ingest binary with its sources from a file and a GET (answered 405
     // before any AWS call): process start, runtime handshake and init without moto's round
     // trips, the part of the cold start that is hookwell's own.
-    for function in ["ingest", "processor", "ingest-floor"] {
+    let mut medians = std::collections::BTreeMap::new();
+    for function in ["hello", "ingest", "processor", "ingest-floor"] {
         let binary = function.trim_end_matches("-floor");
         let bin = root.join("target/release").join(binary);
         assert!(
@@ -132,6 +136,7 @@ async fn main() {
             let event = |s: u64| match function {
                 "ingest" => ingest_event(s),
                 "processor" => processor_event(s, &ls.queue_arn),
+                "hello" => format!("{{\"seed\":{s}}}"),
                 _ => lambda_event("apigw-v2-request.json", "GET", "/webhooks/github", &[], b""),
             };
             let mut env = fenv.clone();
@@ -172,7 +177,9 @@ async fn main() {
             let text = resp.text().await.unwrap();
             let t_cold = started.elapsed();
             assert!(status.is_success(), "{function}: {status} {text}");
-            if function == "ingest" {
+            if function == "hello" {
+                assert!(text.contains("world"), "hello answered: {text}");
+            } else if function == "ingest" {
                 assert!(text.contains("accepted"), "ingest answered: {text}");
             } else if function == "ingest-floor" {
                 assert!(text.contains("405"), "ingest answered: {text}");
@@ -196,6 +203,7 @@ async fn main() {
             warm.push(t_warm.as_secs_f64() * 1000.0);
         }
         let (c, w, b) = (median(&mut cold), median(&mut warm), median(&mut log_bytes));
+        medians.insert(function, c);
         eprintln!(
             "{function}: process start -> first answer median {c:.1} ms (min {:.1}, max {:.1}); warm invocation median {w:.1} ms; {reps} starts",
             cold[0],
@@ -207,6 +215,16 @@ async fn main() {
                 "cold_max_ms": cold[cold.len() - 1], "warm_median_ms": w,
                 "log_bytes_per_invocation": b}),
         );
+    }
+    // Each function's cold start over the hello world's, started the same way in this run.
+    let hello = medians.get("hello").copied().unwrap_or(f64::NAN);
+    for (function, c) in &medians {
+        if *function != "hello" {
+            eprintln!("{function}: {:.2}x the hello world's cold start", c / hello);
+            if let Some(serde_json::Value::Object(o)) = report.get_mut(*function) {
+                o.insert("ratio_to_hello".into(), serde_json::json!(c / hello));
+            }
+        }
     }
     let _ = Command::new("kill")
         .args(["-TERM", "--", &format!("-{}", emulator.id())])
