@@ -13,13 +13,14 @@ export SAM_CLI_TELEMETRY := 0
 
 help:
 	@echo "make dev    run the local pipeline (moto + functions + queue poller)"
-	@echo "make test   fmt, clippy and every test (starts moto on a free port)"
+	@echo "make test   fmt, clippy and every test (starts moto on a free port; installs the"
+	@echo "            axios client and playwright-core with npm, Debian's chromium if missing)"
 	@echo "make bench  criterion benchmarks (release build)"
 	@echo "make build  sam build: both Lambda bootstraps (ARCH=x86_64 by default here)"
 	@echo "make fuzz   every fuzz target for FUZZ_SECS (default 60) each (nightly, cargo-fuzz)"
 	@echo "make soak   HOOKWELL_SOAK_EVENTS (default 10000) events through the local stack"
 	@echo "make load   hookwell vs Express vs Flask at fixed rates (LOAD_RATES, LOAD_SECS)"
-	@echo "make coldstart  process start -> first answered invocation, both functions"
+	@echo "make coldstart  process start -> first answered invocation, both functions and a hello world"
 
 venv: $(VENV)/.installed
 
