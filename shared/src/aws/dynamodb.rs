@@ -117,20 +117,10 @@ impl DynamoDbEventStore {
                 .as_ref()
                 .and_then(EventRecord::from_item)
                 .ok_or(RedeliveryRefused::NotFound)),
-            Err(e) => {
-                let se = e.into_service_error();
-                if !se.is_conditional_check_failed_exception() {
-                    return Err(unavailable(&se));
-                }
-                let old = match &se {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item(),
-                    _ => None,
-                };
-                Ok(Err(match old {
-                    Some(_) => RedeliveryRefused::InProgress,
-                    None => RedeliveryRefused::NotFound,
-                }))
-            }
+            Err(e) => Ok(Err(match refused_item(e)? {
+                Some(_) => RedeliveryRefused::InProgress,
+                None => RedeliveryRefused::NotFound,
+            })),
         }
     }
 
@@ -272,6 +262,24 @@ impl EventRecord {
     }
 }
 
+/// A conditional `UpdateItem` that failed: the item as it was (`ALL_OLD`) when its condition
+/// refused the write, `Ok(None)` when there was no item; `Err` when the call itself failed.
+fn refused_item<R>(
+    e: aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        R,
+    >,
+) -> Result<Option<HashMap<String, AttributeValue>>, StoreError>
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+    match e.into_service_error() {
+        UpdateItemError::ConditionalCheckFailedException(c) => Ok(c.item),
+        other => Err(unavailable(&other)),
+    }
+}
+
 fn unavailable<E: std::error::Error>(e: &E) -> StoreError {
     StoreError::Unavailable(crate::aws::describe(e))
 }
@@ -337,14 +345,8 @@ impl EventStore for DynamoDbEventStore {
                 }))
             }
             Err(e) => {
-                let se = e.into_service_error();
-                if !se.is_conditional_check_failed_exception() {
-                    return Err(unavailable(&se));
-                }
-                let old = match &se {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item(),
-                    _ => None,
-                };
+                let old = refused_item(e)?;
+                let old = old.as_ref();
                 let at = |k: &str| {
                     old.and_then(|i| get_n(i, k))
                         .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
