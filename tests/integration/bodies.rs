@@ -6,7 +6,6 @@
 use crate::processor::{processor, run_until_idle};
 use hookwell::aws::S3BodyStore;
 use hookwell::handler::{Event, HandlerError, Router};
-use hookwell::replay::{replay, ReplayFilter, ReplayOptions};
 use hookwell::{Envelope, Ingest, ProcessorConfig, SourcesCell, SqsEventQueue};
 use hookwell_tests::*;
 use std::sync::{Arc, Mutex};
@@ -129,16 +128,7 @@ async fn a_five_megabyte_github_push_is_handled_whole_and_replayable() {
     );
 
     // Replay after the fix: the body is fetched again and the event completes.
-    let r = replay(
-        &p.sqs,
-        &p.dlq_url,
-        &p.queue_url,
-        &ReplayFilter::default(),
-        &ReplayOptions::default(),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let r = p.replay_all().await;
     assert_eq!(r.moved, 1, "{r:?}");
     let fixed = processor(&p, router(false), cfg).with_body_store(store);
     run_until_idle(&p, &fixed, 5).await;

@@ -311,17 +311,7 @@ async fn whole_pipeline_on_the_local_stack() {
     while !pending.is_empty() && Instant::now() < deadline {
         let mut still = Vec::new();
         for (source, id, posted) in pending {
-            let item = ddb
-                .get_item()
-                .table_name(&stack.table_name)
-                .key(
-                    "pk",
-                    aws_sdk_dynamodb::types::AttributeValue::S(format!("{source}#{id}")),
-                )
-                .send()
-                .await
-                .unwrap()
-                .item;
+            let item = table_item(&ddb, &stack.table_name, source, &id).await;
             match item
                 .as_ref()
                 .and_then(hookwell::store::EventRecord::from_item)

@@ -82,19 +82,7 @@ async fn completed_and_dead_lettered_events_keep_their_payload_within_one_write_
         let r = store.get(source, id).await.unwrap().unwrap();
         assert_eq!(r.payload.as_deref(), Some(body.as_bytes()), "{source}#{id}");
         assert_eq!(r.payload_size, Some(body.len() as u64));
-        let item = p
-            .ddb
-            .get_item()
-            .table_name(&p.table)
-            .key(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("{source}#{id}")),
-            )
-            .send()
-            .await
-            .unwrap()
-            .item
-            .unwrap();
+        let item = table_item(&p.ddb, &p.table, source, id).await.unwrap();
         let size = item_size(&item);
         eprintln!(
             "{source}#{id}: {} byte body, {} bytes kept, item {size} bytes, status {}",

@@ -400,16 +400,7 @@ async fn replayed_failed_event_runs_again_and_a_completed_one_is_skipped() {
         "COMPLETED"
     );
 
-    let r = replay(
-        &p.sqs,
-        &p.dlq_url,
-        &p.queue_url,
-        &ReplayFilter::default(),
-        &ReplayOptions::default(),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let r = p.replay_all().await;
     assert_eq!(r.moved, 2);
     let batch = p.receive(10).await;
     let res = proc.process_batch(batch.clone()).await;

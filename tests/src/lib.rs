@@ -337,6 +337,20 @@ impl Pipeline {
         hookwell::store::EventRecord::from_item(&item)
     }
 
+    /// Everything in the DLQ back into the queue, with `hookwell replay`'s defaults.
+    pub async fn replay_all(&self) -> hookwell::replay::ReplayReport {
+        hookwell::replay::replay(
+            &self.sqs,
+            &self.dlq_url,
+            &self.queue_url,
+            &hookwell::replay::ReplayFilter::default(),
+            &hookwell::replay::ReplayOptions::default(),
+            |_| {},
+        )
+        .await
+        .expect("replay")
+    }
+
     pub async fn dlq_messages(&self) -> Vec<Message> {
         drain(&self.sqs, &self.dlq_url, 100).await
     }
@@ -551,4 +565,24 @@ pub fn github_push_of_size(bytes: usize) -> Vec<u8> {
     let base = push(0).len();
     let per_file = 2048 * (path.len() + ".0000".len() + 3);
     push(bytes.saturating_sub(base).div_ceil(per_file))
+}
+
+/// The events table's item for `source#event_id`, as stored (consistent read).
+pub async fn table_item(
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    source: &str,
+    event_id: &str,
+) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    ddb.get_item()
+        .table_name(table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("{source}#{event_id}")),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get item")
+        .item
 }
