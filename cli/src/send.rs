@@ -11,6 +11,19 @@ pub struct Delivery {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub event: String,
+    /// What `tamper` changes: the body for signatures over it, else the token itself.
+    credential: Credential,
+}
+
+/// Where a delivery's proof of origin is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Credential {
+    /// A signature over the body: changing one body bit must fail it.
+    Body,
+    /// A token in this header (Telegram), independent of the body.
+    Header(String),
+    /// A token at the end of the URL.
+    Url,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,10 +151,13 @@ pub fn prepare_at(
             ));
         }
     };
-    let secret = src
-        .secrets()
-        .first()
-        .ok_or_else(|| SendError::Sign("source has no secret".into()))?;
+    let secret = src.signing_secret().ok_or_else(|| {
+        SendError::Sign(
+            "this source's secrets are public keys: give it a `signing_key` (a local stack's \
+             test key) to sign with"
+                .into(),
+        )
+    })?;
     let msg_id = format!("msg_{seed:016x}");
     headers.extend(
         src.scheme()
@@ -150,16 +166,61 @@ pub fn prepare_at(
     );
     headers.push(("content-type".into(), content_type(&body).into()));
     let mut url = format!("{}/webhooks/{source}", base.trim_end_matches('/'));
-    if matches!(src.scheme(), hookwell::scheme::Scheme::UrlToken) {
-        url.push('/');
-        url.push_str(secret.expose());
-    }
+    let credential = match src.scheme() {
+        hookwell::scheme::Scheme::UrlToken => {
+            url.push('/');
+            url.push_str(secret.expose());
+            Credential::Url
+        }
+        hookwell::scheme::Scheme::HeaderToken { header } => Credential::Header(header.clone()),
+        _ => Credential::Body,
+    };
     Ok(Delivery {
         url,
         headers,
         body,
         event: event_name,
+        credential,
     })
+}
+
+/// Sends `source`'s subscription handshake as its platform does (Meta: `GET
+/// ?hub.mode=subscribe&hub.challenge=...&hub.verify_token=...`, with a wrong token when
+/// `wrong_token`). Returns the status, the answer, and whether the answer was the challenge.
+pub async fn handshake(
+    sources: &Sources,
+    source: &str,
+    base: &str,
+    wrong_token: bool,
+    seed: u64,
+    client: &reqwest::Client,
+) -> Result<(u16, String, bool), SendError> {
+    let src = sources.get(source).ok_or_else(|| {
+        SendError::UnknownSource(
+            source.to_owned(),
+            sources.names().collect::<Vec<_>>().join(", "),
+        )
+    })?;
+    let hookwell::platform::Platform::Meta { verify_token } = src.platform() else {
+        return Err(SendError::Sign(format!(
+            "source `{source}` has no GET handshake (Meta's scheme has one; Slack's, Zoom's \
+             and Discord's are POSTed samples: --event)"
+        )));
+    };
+    let challenge = (seed % 9_000_000_000 + 1_000_000_000).to_string();
+    let mut token = verify_token.expose().to_owned();
+    if wrong_token {
+        token.push('x');
+    }
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("hub.mode", "subscribe")
+        .append_pair("hub.challenge", &challenge)
+        .append_pair("hub.verify_token", &token)
+        .finish();
+    let url = format!("{}/webhooks/{source}?{query}", base.trim_end_matches('/'));
+    let (status, text) = exchange(client.get(url)).await?;
+    let ok = status == 200 && text == challenge;
+    Ok((status, text, ok))
 }
 
 fn content_type(body: &[u8]) -> &'static str {
@@ -171,11 +232,30 @@ fn content_type(body: &[u8]) -> &'static str {
 
 impl Delivery {
     /// Flips one bit in the middle of the body, after signing: what a man in the middle or a
-    /// broken proxy would do. The receiver must answer 401.
+    /// broken proxy would do. For a token that does not cover the body (a URL token,
+    /// Telegram's header), the token's last character is changed instead. The receiver must
+    /// answer 401.
     pub fn tamper(&mut self) {
-        let at = self.body.len() / 2;
-        if let Some(b) = self.body.get_mut(at) {
-            *b ^= 0x01;
+        let flip = |s: &mut String| {
+            if let Some(c) = s.pop() {
+                s.push(if c == 'x' { 'y' } else { 'x' });
+            }
+        };
+        match &self.credential {
+            Credential::Body => {
+                let at = self.body.len() / 2;
+                if let Some(b) = self.body.get_mut(at) {
+                    *b ^= 0x01;
+                }
+            }
+            Credential::Header(name) => {
+                for (k, v) in &mut self.headers {
+                    if k.eq_ignore_ascii_case(name) {
+                        flip(v);
+                    }
+                }
+            }
+            Credential::Url => flip(&mut self.url),
         }
     }
 
@@ -184,17 +264,22 @@ impl Delivery {
         for (k, v) in &self.headers {
             req = req.header(k, v);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| SendError::Http(e.without_url().to_string()))?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| SendError::Http(e.without_url().to_string()))?;
-        Ok((status, text))
+        exchange(req).await
     }
+}
+
+/// Sends a request and reads the whole answer; errors never name the URL (it may hold a token).
+async fn exchange(req: reqwest::RequestBuilder) -> Result<(u16, String), SendError> {
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| SendError::Http(e.without_url().to_string()))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| SendError::Http(e.without_url().to_string()))?;
+    Ok((status, text))
 }
 
 #[cfg(test)]

@@ -51,6 +51,12 @@ pub const KNOWN_HEADERS: &[&str] = &[
     "x-shopify-topic",
     "x-shopify-webhook-id",
     "x-bubble-event",
+    "x-telegram-bot-api-secret-token",
+    "x-signature-ed25519",
+    "x-signature-timestamp",
+    "authorization",
+    "x-zm-signature",
+    "x-zm-request-timestamp",
     "content-type",
     "content-length",
 ];
@@ -79,7 +85,8 @@ pub fn append_headers(map: &mut HeaderMap, headers: &[(FuzzHeaderName, Vec<u8>)]
 
 /// Adds the headers `source` would send for `body` signed at `now` with its first secret.
 pub fn append_signature(map: &mut HeaderMap, source: &hookwell::Source, body: &[u8], now: i64) {
-    let secret = source.secrets().first().expect("a secret");
+    // An Ed25519 source signs with its `signing_key`; its secrets are public keys.
+    let secret = source.signing_secret().expect("a key to sign with");
     if let Ok(hs) = source.scheme().sign(secret, body, now, "msg_fuzz") {
         for (k, v) in hs {
             if let (Ok(k), Ok(v)) = (

@@ -13,7 +13,7 @@
 //! ```
 
 use crate::identity::IdentitySpec;
-use crate::scheme::{Algorithm, Encoding, HmacScheme, Scheme, DEFAULT_TOLERANCE_SECS};
+use crate::scheme::{Algorithm, Encoding, HmacScheme, KeyEncoding, Scheme, DEFAULT_TOLERANCE_SECS};
 use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -45,6 +45,11 @@ pub const BUILT_IN_SCHEMES: &[&str] = &[
     "shopify",
     "line",
     "standard",
+    "meta",
+    "telegram",
+    "discord",
+    "teams",
+    "zoom",
     "hmac",
     "url_token",
 ];
@@ -161,6 +166,12 @@ struct RawSource {
     allowed_ips: Vec<String>,
     #[serde(default)]
     order_by: Option<String>,
+    #[serde(default)]
+    verify_token: Option<Secret>,
+    #[serde(default)]
+    signing_key: Option<Secret>,
+    #[serde(default)]
+    reply_text: Option<String>,
 }
 
 /// One configured source, checked: a usable scheme, at least one usable secret, a body limit.
@@ -177,6 +188,7 @@ pub struct Source {
     drop_event_types: Vec<String>,
     allowed_ips: Vec<ipnet::IpNet>,
     order_by: Option<crate::identity::OrderBy>,
+    platform: crate::verify::platform::Platform,
 }
 
 impl Source {
@@ -241,6 +253,20 @@ impl Source {
         (self.accept_event_types.is_empty()
             || self.accept_event_types.iter().any(|p| glob(p, event_type)))
             && !self.drop_event_types.iter().any(|p| glob(p, event_type))
+    }
+    /// What the source's platform asks of ingest beyond verification: Meta's subscription
+    /// handshake, Discord's and Teams' synchronous answers.
+    pub fn platform(&self) -> &crate::verify::platform::Platform {
+        &self.platform
+    }
+    /// The secret `hookwell send` signs with: the source's `signing_key` for an Ed25519
+    /// source (its secrets are public keys), else its first secret.
+    pub fn signing_secret(&self) -> Option<&Secret> {
+        match self.platform.signing_key() {
+            Some(k) => Some(k),
+            None if matches!(self.scheme, Scheme::Ed25519) => None,
+            None => self.secrets.first(),
+        }
     }
 }
 
@@ -370,7 +396,23 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
         "bubble" => hmac("x-bubble-signature", Encoding::Hex, Some("sha256=")),
         "groupgm" => hmac("x-webhook-signature", Encoding::Hex, Some("sha256=")),
         "sendbird" => hmac("x-sendbird-signature", Encoding::Hex, None),
-        "github" => hmac("x-hub-signature-256", Encoding::Hex, Some("sha256=")),
+        "github" | "meta" => hmac("x-hub-signature-256", Encoding::Hex, Some("sha256=")),
+        "telegram" => Scheme::HeaderToken {
+            header: "x-telegram-bot-api-secret-token".into(),
+        },
+        "discord" => Scheme::Ed25519,
+        "teams" => Scheme::Hmac(
+            HmacScheme::new(
+                "authorization",
+                Algorithm::Sha256,
+                Encoding::Base64,
+                Some("HMAC "),
+            )
+            .with_key(KeyEncoding::Base64),
+        ),
+        "zoom" => Scheme::Zoom {
+            tolerance_secs: rs.tolerance_secs.map(|_| tol),
+        },
         "shopify" => hmac("x-shopify-hmac-sha256", Encoding::Base64, None),
         "line" => hmac("x-line-signature", Encoding::Base64, None),
         "stripe" => Scheme::Stripe {
@@ -459,6 +501,16 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
         .as_deref()
         .map(crate::identity::OrderBy::parse)
         .transpose()?;
+    let platform = crate::verify::platform::Platform::build(
+        &rs.scheme,
+        &scheme,
+        &rs.secrets,
+        crate::verify::platform::Options {
+            verify_token: rs.verify_token,
+            signing_key: rs.signing_key,
+            reply_text: rs.reply_text,
+        },
+    )?;
     Ok(Source {
         name: name.to_owned(),
         scheme_name: rs.scheme,
@@ -471,6 +523,7 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
         drop_event_types: rs.drop_event_types,
         allowed_ips,
         order_by,
+        platform,
     })
 }
 

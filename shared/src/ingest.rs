@@ -1,13 +1,17 @@
-//! The ingest HTTP contract, independent of Lambda: `POST /webhooks/{source}[/{token}]`.
+//! The ingest HTTP contract, independent of Lambda: `POST /webhooks/{source}[/{token}]`, and
+//! `GET /webhooks/{source}` for a source whose platform has a subscription handshake (Meta).
 //!
 //! Order of checks: route, method, source, size, empty body, signature, identity, enqueue.
-//! 200 is answered only after the queue accepted every event of the delivery.
+//! 200 is answered only after the queue accepted every event of the delivery. A handshake
+//! (Meta's `GET`, Slack's and Zoom's URL checks, Discord's `PING`) is answered at once and
+//! enqueues nothing.
 
 use crate::bodies::{BodyStore, BodyStoreError};
 use crate::config::Sources;
 use crate::delivery::{AcceptError, Accepted, Unverified};
 use crate::identity::{IdBasis, IdentityError};
 use crate::metrics::{stdout_sink, IngestMetrics, MetricsSink, Rejection};
+use crate::platform::HandshakeError;
 use crate::queue::{EventQueue, QueueError};
 use crate::scheme::SignatureError;
 use bytes::Bytes;
@@ -61,9 +65,14 @@ pub enum IngestError {
     /// The path is not `/webhooks/{source}[/{token}]`: 404 `not_found`.
     #[error("no route: POST /webhooks/{{source}}")]
     NoRoute,
-    /// Anything but POST: 405 `method_not_allowed`, with `Allow: POST`.
-    #[error("method not allowed: use POST")]
-    MethodNotAllowed,
+    /// Anything but POST, or GET to a source without a subscription handshake: 405
+    /// `method_not_allowed`, with `Allow` naming what the source answers.
+    #[error("method not allowed: use {0}")]
+    MethodNotAllowed(&'static str),
+    /// A subscription handshake (`GET`) that cannot be answered: 400 `bad_handshake`, or 403
+    /// `invalid_verify_token` when the verify token does not match.
+    #[error("{0}")]
+    Handshake(#[from] HandshakeError),
     /// No source is configured under the path's name: 404 `unknown_source`.
     #[error("no source is configured under this name")]
     UnknownSource,
@@ -106,7 +115,9 @@ impl IngestError {
         match self {
             Self::NoRoute | Self::UnknownSource => StatusCode::NOT_FOUND,
             Self::IpNotAllowed => StatusCode::FORBIDDEN,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Handshake(HandshakeError::Mismatch) => StatusCode::FORBIDDEN,
+            Self::Handshake(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -120,7 +131,9 @@ impl IngestError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::NoRoute => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
+            Self::Handshake(HandshakeError::Mismatch) => "invalid_verify_token",
+            Self::Handshake(_) => "bad_handshake",
             Self::UnknownSource => "unknown_source",
             Self::IpNotAllowed => "ip_not_allowed",
             Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
@@ -139,7 +152,8 @@ impl IngestError {
         match self {
             Self::NoRoute | Self::UnknownSource => Rejection::UnknownSource,
             Self::IpNotAllowed => Rejection::Ip,
-            Self::MethodNotAllowed => Rejection::Method,
+            Self::MethodNotAllowed(_) => Rejection::Method,
+            Self::Handshake(_) => Rejection::Signature,
             Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
                 Rejection::Size
             }
@@ -293,14 +307,22 @@ impl<Q: EventQueue> Ingest<Q> {
         m: &mut IngestMetrics,
     ) -> Result<Response<String>, IngestError> {
         let (name, path_token) = route(&req.path).ok_or(IngestError::NoRoute)?;
-        if req.method != Method::POST {
-            return Err(IngestError::MethodNotAllowed);
+        if req.method != Method::POST && req.method != Method::GET {
+            return Err(IngestError::MethodNotAllowed("POST"));
         }
         let sources = self.sources.current();
         let source = sources.get(name).ok_or(IngestError::UnknownSource)?;
         m.received();
         if !source.allows_ip(req.source_ip) {
             return Err(IngestError::IpNotAllowed);
+        }
+        if req.method == Method::GET {
+            if !source.platform().accepts_get() || path_token.is_some() {
+                return Err(IngestError::MethodNotAllowed(source.platform().allow()));
+            }
+            let challenge = source.platform().subscribe(req.query.as_deref())?;
+            info!(source = name, "answered the subscription handshake");
+            return Ok(text_response(challenge));
         }
         let limit = source.max_body_bytes();
         if req.body.len() > limit {
@@ -343,12 +365,17 @@ impl<Q: EventQueue> Ingest<Q> {
         }
         if events.is_empty() {
             if let Some(first) = filtered.first() {
-                let body = serde_json::json!({
-                    "status": "filtered",
-                    "event_type": first.envelope().event_type,
-                    "filtered": filtered.len(),
-                });
-                return Ok(json_response(StatusCode::OK, body.to_string()));
+                let event_type = &first.envelope().event_type;
+                let body = match source.platform().accepted_answer(event_type) {
+                    Some(answer) => answer,
+                    None => serde_json::json!({
+                        "status": "filtered",
+                        "event_type": event_type,
+                        "filtered": filtered.len(),
+                    })
+                    .to_string(),
+                };
+                return Ok(json_response(StatusCode::OK, body));
             }
         }
         // Bodies too large for a message are stored first: nothing is enqueued unless every
@@ -396,6 +423,13 @@ impl<Q: EventQueue> Ingest<Q> {
             .await?;
             ids.push(env.event_id.clone());
         }
+        // Discord and Teams wait for an answer of their own shape; the event is queued already.
+        if let Some(answer) = ready
+            .first()
+            .and_then(|ev| source.platform().accepted_answer(&ev.envelope().event_type))
+        {
+            return Ok(json_response(StatusCode::OK, answer));
+        }
         let mut body = match ids.as_slice() {
             [one] => serde_json::json!({ "status": "accepted", "event_id": one }),
             _ => {
@@ -407,6 +441,20 @@ impl<Q: EventQueue> Ingest<Q> {
         }
         Ok(json_response(StatusCode::OK, body.to_string()))
     }
+}
+
+/// A handshake's challenge, as text that no browser will treat as a page.
+fn text_response(body: String) -> Response<String> {
+    let mut resp = Response::new(body);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
 }
 
 fn json_response(status: StatusCode, body: String) -> Response<String> {
@@ -424,9 +472,9 @@ pub fn error_response(e: &IngestError) -> Response<String> {
     let body = serde_json::json!({ "error": e.code(), "message": e.to_string() }).to_string();
     let mut resp = json_response(e.status(), body);
     match e {
-        IngestError::MethodNotAllowed => {
+        IngestError::MethodNotAllowed(allow) => {
             resp.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         IngestError::Queue(_) | IngestError::BodyStore(_) => {
             resp.headers_mut()

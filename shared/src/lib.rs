@@ -45,7 +45,7 @@ pub use ops::samples;
 #[cfg(feature = "aws")]
 pub use ops::{local, replay};
 pub use process::{handler, handlers, payloads, processor, retry};
-pub use verify::{delivery, identity, scheme, secret};
+pub use verify::{delivery, identity, platform, scheme, secret};
 
 pub use config::{Source, Sources};
 pub use delivery::{AcceptedEvent, Unverified, Verified};

@@ -52,6 +52,15 @@ async fn hostile_input_catalog() {
         m.update(&msg);
         format!("sha256={}", hex::encode(m.finalize().into_bytes()))
     };
+    let meta_body: &[u8] =
+        include_bytes!("../../shared/fixtures/platforms/meta-whatsapp-messages.json");
+    let telegram_body: &[u8] =
+        include_bytes!("../../shared/fixtures/platforms/telegram-message.json");
+    let discord_body: &[u8] =
+        include_bytes!("../../shared/fixtures/platforms/discord-application-command.json");
+    let teams_body: &[u8] = include_bytes!("../../shared/fixtures/platforms/teams-message.json");
+    let zoom_validation: &[u8] =
+        include_bytes!("../../shared/fixtures/platforms/zoom-endpoint.url_validation.json");
     let slack_body =
         br#"{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention"}}"#.to_vec();
     let slack_ts = |ts: &str| {
@@ -593,6 +602,147 @@ async fn hostile_input_catalog() {
             p("slack"),
             sign("slack", br#"{"type":"url_verification","challenge":"c"}"#),
             br#"{"type":"url_verification","challenge":"c"}"#.to_vec(),
+            200,
+            "",
+            0,
+        ),
+        // Issue #17: GET is a handshake only for Meta; the chat platforms' credentials.
+        (
+            "meta subscription handshake",
+            "GET",
+            "/webhooks/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=dev-meta-verify-token".into(),
+            vec![],
+            vec![],
+            200,
+            "",
+            0,
+        ),
+        (
+            "meta handshake, wrong verify token",
+            "GET",
+            "/webhooks/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess".into(),
+            vec![],
+            vec![],
+            403,
+            "invalid_verify_token",
+            0,
+        ),
+        (
+            "meta handshake without a challenge",
+            "GET",
+            "/webhooks/meta?hub.mode=subscribe&hub.verify_token=dev-meta-verify-token".into(),
+            vec![],
+            vec![],
+            400,
+            "bad_handshake",
+            0,
+        ),
+        (
+            "meta handshake on a token path",
+            "GET",
+            "/webhooks/meta/extra?hub.mode=subscribe&hub.challenge=1&hub.verify_token=dev-meta-verify-token".into(),
+            vec![],
+            vec![],
+            405,
+            "method_not_allowed",
+            0,
+        ),
+        (
+            "GET to an unknown source",
+            "GET",
+            "/webhooks/nope?hub.mode=subscribe&hub.challenge=1&hub.verify_token=x".into(),
+            vec![],
+            vec![],
+            404,
+            "unknown_source",
+            0,
+        ),
+        (
+            "meta POST signed with the GitHub secret",
+            "POST",
+            p("meta"),
+            sign("github", meta_body),
+            meta_body.to_vec(),
+            401,
+            "invalid_signature",
+            0,
+        ),
+        (
+            "meta POST, valid",
+            "POST",
+            p("meta"),
+            sign("meta", meta_body),
+            meta_body.to_vec(),
+            200,
+            "",
+            1,
+        ),
+        (
+            "telegram without its secret token header",
+            "POST",
+            p("telegram"),
+            vec![],
+            telegram_body.to_vec(),
+            401,
+            "missing_signature",
+            0,
+        ),
+        (
+            "telegram with another token",
+            "POST",
+            p("telegram"),
+            h(&[("x-telegram-bot-api-secret-token", "dev_telegram_secret_token_7d1f")]),
+            telegram_body.to_vec(),
+            401,
+            "invalid_signature",
+            0,
+        ),
+        (
+            "discord PING, unsigned",
+            "POST",
+            p("discord"),
+            h(&[("x-signature-timestamp", "1")]),
+            br#"{"type":1}"#.to_vec(),
+            401,
+            "missing_signature",
+            0,
+        ),
+        (
+            "discord interaction, signature of another body",
+            "POST",
+            p("discord"),
+            sign("discord", br#"{"type":1}"#),
+            discord_body.to_vec(),
+            401,
+            "invalid_signature",
+            0,
+        ),
+        (
+            "teams, Bearer instead of HMAC",
+            "POST",
+            p("teams"),
+            h(&[("authorization", "Bearer W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=")]),
+            teams_body.to_vec(),
+            401,
+            "invalid_signature",
+            0,
+        ),
+        (
+            "zoom URL validation, unsigned",
+            "POST",
+            p("zoom"),
+            vec![],
+            zoom_validation.to_vec(),
+            401,
+            "missing_signature",
+            0,
+        ),
+        (
+            "zoom URL validation, signed",
+            "POST",
+            p("zoom"),
+            sign("zoom", zoom_validation),
+            zoom_validation.to_vec(),
             200,
             "",
             0,

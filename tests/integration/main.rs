@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 mod bodies;
+mod chat;
 mod clients;
 mod config;
 mod console;

@@ -639,3 +639,46 @@ fn ordered_delivery_is_fifo_end_to_end_and_refuses_unsupported_batching() {
         "standard queues unless asked"
     );
 }
+
+/// Deliveries are POSTs; GET reaches ingest only at `/webhooks/{source}`, for subscription
+/// handshakes (Meta's), and each method has its own invoke permission.
+#[test]
+fn http_api_routes_are_post_deliveries_and_get_handshakes_only() {
+    let t = template();
+    let mut routes: Vec<String> = of_type(&t, "AWS::ApiGatewayV2::Route")
+        .into_iter()
+        .map(|(_, r)| r["Properties"]["RouteKey"].as_str().unwrap().to_owned())
+        .collect();
+    routes.sort();
+    assert_eq!(
+        routes,
+        [
+            "GET /webhooks/{source}",
+            "POST /webhooks/{source}",
+            "POST /webhooks/{source}/{token}"
+        ]
+    );
+    let mut arns: Vec<String> = of_type(&t, "AWS::Lambda::Permission")
+        .into_iter()
+        .filter(|(_, p)| p["Properties"]["Principal"].as_str() == Some("apigateway.amazonaws.com"))
+        .map(|(_, p)| match &p["Properties"]["SourceArn"] {
+            Value::Tagged(tag) => tag
+                .value
+                .as_str()
+                .unwrap()
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .to_owned(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    arns.sort();
+    assert_eq!(
+        arns,
+        [
+            "${WebhookApi}/*/GET/webhooks/*",
+            "${WebhookApi}/*/POST/webhooks/*"
+        ]
+    );
+}

@@ -120,6 +120,12 @@ pub fn all_secrets(sources_json: &str) -> Vec<String> {
         for s in src["secrets"].as_array().unwrap() {
             out.push(s.as_str().unwrap().to_owned());
         }
+        // Meta's verify token and a local Discord signing key are secrets as well.
+        for k in ["verify_token", "signing_key"] {
+            if let Some(s) = src[k].as_str() {
+                out.push(s.to_owned());
+            }
+        }
     }
     for r in v["routes"].as_array().into_iter().flatten() {
         if let Some(s) = r["secret"].as_str() {
@@ -136,7 +142,7 @@ pub fn all_secrets(sources_json: &str) -> Vec<String> {
 /// Signs `body` for `source` with its first dev secret at `now` (unix s).
 pub fn sign(sources: &Sources, source: &str, body: &[u8], now: i64) -> Vec<(String, String)> {
     let s = sources.get(source).expect("source");
-    let secret: &Secret = s.secrets().first().expect("secret");
+    let secret: &Secret = s.signing_secret().expect("secret");
     s.scheme()
         .sign(secret, body, now, &format!("msg_{now}"))
         .expect("sign")

@@ -27,12 +27,36 @@ pub struct SendArgs {
     /// Flip a byte after signing, to see the 401 (exit status 1 if it is accepted).
     #[arg(long)]
     pub tamper: bool,
+    /// Send the source's subscription handshake instead (Meta's GET with hub.challenge and the
+    /// configured verify token; with --tamper, a wrong token); the answer must be the
+    /// challenge.
+    #[arg(long, conflicts_with_all = ["event", "body", "repeat"])]
+    pub handshake: bool,
     #[command(flatten)]
     pub sources: SourcesFile,
 }
 
 pub async fn run(a: SendArgs) -> anyhow::Result<()> {
     let sources = a.sources.load()?;
+    if a.handshake {
+        let http =
+            hookwell::handlers::client(Duration::from_secs(30)).map_err(anyhow::Error::msg)?;
+        let (status, text, ok) = send::handshake(
+            &sources,
+            &a.source,
+            &a.url,
+            a.tamper,
+            fastrand::u64(..),
+            &http,
+        )
+        .await?;
+        println!(
+            "{status}  {} subscription handshake  {}",
+            a.source,
+            send::describe_answer(&text)
+        );
+        return Ok(send::verdict(a.tamper, &[if ok { status } else { 400 }])?);
+    }
     let body = match &a.body {
         Some(p) => Some(std::fs::read(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?),
         None => None,

@@ -601,3 +601,6 @@ async fn bodies_over_the_queue_limit_go_to_the_body_store_or_get_413() {
     assert_eq!(r.headers().get("retry-after").unwrap(), "5");
     assert!(q.sent().is_empty());
 }
+
+#[path = "chat_tests.rs"]
+mod chat_tests;

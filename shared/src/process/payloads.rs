@@ -84,6 +84,9 @@ fn tagged<T: serde::de::DeserializeOwned, E: de::Error>(data: serde_json::Value)
     serde_json::from_value(data).map_err(E::custom)
 }
 
+mod platforms;
+pub use platforms::{discord, meta, teams, telegram, zoom};
+
 /// Bubble (Discord-like bot platform): `{"type": "...", "data": {...}}`, camelCase, numeric
 /// ids. Only the `MESSAGE_CREATE` body is documented, so only it has required fields; the
 /// other listed types are typed leniently, and unlisted types reach [`BubbleEvent::Other`].

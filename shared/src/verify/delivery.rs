@@ -4,7 +4,7 @@
 
 use crate::config::{Source, SQS_MAX_MESSAGE_BYTES};
 use crate::envelope::Envelope;
-use crate::identity::{Found, IdBasis, IdentityError};
+use crate::identity::{Found, HandshakeAnswer, IdBasis, IdentityError};
 use crate::scheme::SignatureError;
 use http::HeaderMap;
 use std::collections::BTreeMap;
@@ -27,6 +27,8 @@ pub struct Verified<'a> {
     source: &'a Source,
     headers: &'a HeaderMap,
     body: &'a [u8],
+    /// The secret that matched: a handshake answer (Zoom's) is keyed by it.
+    secret: &'a crate::secret::Secret,
 }
 
 impl Source {
@@ -36,11 +38,16 @@ impl Source {
         d: Unverified<'a>,
         now: i64,
     ) -> Result<Verified<'a>, SignatureError> {
-        self.scheme().verify(self.secrets(), d, now)?;
+        let matched = self.scheme().verify_key(self.secrets(), d, now)?;
+        let secret = self
+            .secrets()
+            .get(matched)
+            .ok_or(SignatureError::Mismatch)?;
         Ok(Verified {
             source: self,
             headers: d.headers,
             body: d.body,
+            secret,
         })
     }
 }
@@ -138,7 +145,16 @@ impl Verified<'_> {
         };
         let spec = self.source.identity();
         let events = match spec.identify(&header, self.body)? {
-            Found::Handshake(answer) => return Ok(Accepted::Handshake(answer)),
+            Found::Handshake(HandshakeAnswer::Json(answer)) => {
+                return Ok(Accepted::Handshake(answer))
+            }
+            Found::Handshake(HandshakeAnswer::ZoomToken(plain)) => {
+                let encrypted = crate::scheme::zoom_encrypted_token(self.secret, &plain);
+                return Ok(Accepted::Handshake(
+                    serde_json::json!({ "plainToken": plain, "encryptedToken": encrypted })
+                        .to_string(),
+                ));
+            }
             Found::Events(events) => events,
         };
         let mut kept = BTreeMap::new();
@@ -154,11 +170,11 @@ impl Verified<'_> {
                 &ev.event_type,
                 &ev.event_id,
                 received_at,
-                ev.payload,
+                &ev.payload,
                 kept.clone(),
             );
             let json = envelope.to_json();
-            let message_group = self.source.order_by().and_then(|o| o.group_of(ev.payload));
+            let message_group = self.source.order_by().and_then(|o| o.group_of(&ev.payload));
             out.push(AcceptedEvent {
                 envelope,
                 json,

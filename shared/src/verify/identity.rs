@@ -10,8 +10,11 @@
 //! `id_fields`; when none of them is present the body hash is used, never a hash of nothing.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// Where a value is read from: a request header or a JSON pointer into the body.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -21,6 +24,17 @@ pub enum Locator {
     Header(String),
     /// A JSON pointer into the event, e.g. `/event/type`; a non-empty string or number counts.
     Field(String),
+    /// The name of the event object's first member not in this list (in name order): the
+    /// kind of a Telegram update (`message`, `callback_query`, ...) beside its `update_id`.
+    KeyExcept(Vec<String>),
+    /// The first of `names` that is a member of the object at pointer `at`: WhatsApp's
+    /// `statuses` beside `messages` in a change's `value`.
+    KeyOf {
+        /// A JSON pointer to an object (`""` for the event itself).
+        at: String,
+        /// Member names, in order of preference.
+        names: Vec<String>,
+    },
 }
 
 /// A provider handshake that ingest answers itself instead of enqueueing.
@@ -29,6 +43,43 @@ pub enum Locator {
 pub enum Handshake {
     /// Slack Events API: `{"type":"url_verification","challenge":"..."}` -> echo the challenge.
     SlackUrlVerification,
+    /// Zoom: `{"event":"endpoint.url_validation","payload":{"plainToken":"..."}}` -> the
+    /// plain token and its HMAC-SHA256 under the secret token that verified the request.
+    ZoomUrlValidation,
+    /// Discord interactions: a `PING` (`{"type":1}`) -> `{"type":1}`.
+    DiscordPing,
+}
+
+/// The answer to a provider's handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeAnswer {
+    /// Answer 200 with this JSON.
+    Json(String),
+    /// Zoom's URL validation: answer with this plain token and its HMAC under the secret that
+    /// verified the request (only the verified delivery knows which one it was).
+    ZoomToken(String),
+}
+
+/// Where a delivery's events are (`split` in the sources document): one JSON pointer or a
+/// list of them, each naming an array whose elements are events. A `*` segment stands for
+/// every element of the array at that point: Meta's `/entry/*/changes`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Split {
+    /// One pointer, e.g. LINE's `/events`.
+    One(String),
+    /// Several, e.g. Meta's `/entry/*/changes` and `/entry/*/messaging`; their events come
+    /// path by path.
+    Many(Vec<String>),
+}
+
+impl Split {
+    fn paths(&self) -> &[String] {
+        match self {
+            Self::One(p) => std::slice::from_ref(p),
+            Self::Many(v) => v,
+        }
+    }
 }
 
 /// How to identify the events in a delivery. Built-in providers have presets; a custom
@@ -51,9 +102,18 @@ pub struct IdentitySpec {
     /// The body must be JSON (400 when it is not).
     #[serde(default)]
     pub requires_json: bool,
-    /// JSON pointer of an array whose elements are separate events (LINE `/events`).
+    /// Where a delivery's separate events are: JSON pointers of arrays (LINE `/events`, Meta
+    /// `/entry/*/changes`).
     #[serde(default)]
-    pub split: Option<String>,
+    pub split: Option<Split>,
+    /// With `split`: each event is the delivery narrowed to that one element (the enclosing
+    /// objects' other members kept, other split arrays left out), not the element alone. Meta
+    /// needs it: `object` and `entry[].id` say which app, page or account an event is for.
+    #[serde(default)]
+    pub split_context: bool,
+    /// Names for event types as located (Discord's `"2"` is `APPLICATION_COMMAND`).
+    #[serde(default)]
+    pub event_type_names: BTreeMap<String, String>,
     /// Provider headers copied into the envelope for handlers.
     #[serde(default)]
     pub keep_headers: Vec<String>,
@@ -93,6 +153,8 @@ impl IdentitySpec {
             id_fields: Vec::new(),
             requires_json: false,
             split: None,
+            split_context: false,
+            event_type_names: BTreeMap::new(),
             keep_headers: Vec::new(),
             handshake: None,
             id_may_be_absent: false,
@@ -159,7 +221,68 @@ impl IdentitySpec {
                 event_type: vec![field("/type")],
                 event_id: vec![field("/webhookEventId")],
                 requires_json: true,
-                split: Some("/events".to_owned()),
+                split: Some(Split::One("/events".to_owned())),
+                ..g
+            },
+            // Meta (WhatsApp Cloud API, Messenger, Instagram) sends no event id; one POST
+            // batches entries, each with `changes[]` or `messaging[]`. Each event keeps its
+            // `object` and entry (`id`, `time`), so its hash is its own.
+            "meta" => Self {
+                // A change's subscription `field` (`messages`), except WhatsApp's status
+                // updates, which arrive under the same field; a messaging event's kind.
+                event_type: vec![
+                    Locator::KeyOf {
+                        at: "/value".into(),
+                        names: strings(&["statuses"]),
+                    },
+                    field("/field"),
+                    Locator::KeyExcept(strings(&["sender", "recipient", "timestamp"])),
+                ],
+                requires_json: true,
+                split: Some(Split::Many(strings(&[
+                    "/entry/*/changes",
+                    "/entry/*/messaging",
+                ]))),
+                split_context: true,
+                ..g
+            },
+            // Telegram: `update_id` is the update's unique identifier (per bot: one source
+            // per bot); the update's one optional member names its kind.
+            "telegram" => Self {
+                event_type: vec![Locator::KeyExcept(strings(&["update_id"]))],
+                event_id: vec![field("/update_id")],
+                requires_json: true,
+                ..g
+            },
+            "discord" => Self {
+                event_type: vec![field("/type")],
+                event_type_names: [
+                    ("1", "PING"),
+                    ("2", "APPLICATION_COMMAND"),
+                    ("3", "MESSAGE_COMPONENT"),
+                    ("4", "APPLICATION_COMMAND_AUTOCOMPLETE"),
+                    ("5", "MODAL_SUBMIT"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+                event_id: vec![field("/id")],
+                requires_json: true,
+                handshake: Some(Handshake::DiscordPing),
+                ..g
+            },
+            // Teams documents no unique id for outgoing webhooks (the activity's `id` is not
+            // promised), and no retries: the body hash identifies the event.
+            "teams" => Self {
+                event_type: vec![field("/type")],
+                requires_json: true,
+                ..g
+            },
+            // Zoom sends no event id: the body hash identifies the event.
+            "zoom" => Self {
+                event_type: vec![field("/event")],
+                requires_json: true,
+                handshake: Some(Handshake::ZoomUrlValidation),
                 ..g
             },
             "standard" => Self {
@@ -207,8 +330,9 @@ pub struct Identified<'a> {
     pub event_id: String,
     /// Where `event_id` came from.
     pub id_basis: IdBasis,
-    /// The event's exact bytes: the whole body, or its element of the split array.
-    pub payload: &'a [u8],
+    /// The event's bytes: the whole body, or its element of the split array (exactly as
+    /// sent), or with `split_context` the delivery narrowed to that element.
+    pub payload: Cow<'a, [u8]>,
 }
 
 // The payload is user data: never printed, only its length.
@@ -226,8 +350,8 @@ impl std::fmt::Debug for Identified<'_> {
 /// What a verified delivery turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found<'a> {
-    /// A handshake to answer with this JSON body; nothing is enqueued.
-    Handshake(String),
+    /// A handshake to answer; nothing is enqueued.
+    Handshake(HandshakeAnswer),
     /// The events to enqueue, in the delivery's order: one, or one per element of the split array.
     Events(Vec<Identified<'a>>),
 }
@@ -245,7 +369,14 @@ impl IdentitySpec {
                 .event_type
                 .iter()
                 .chain(&self.event_id)
-                .any(|l| matches!(l, Locator::Field(_)))
+                .any(|l| !matches!(l, Locator::Header(_)))
+    }
+
+    fn needs_whole_value(&self) -> bool {
+        self.event_type
+            .iter()
+            .chain(&self.event_id)
+            .any(|l| matches!(l, Locator::KeyExcept(_) | Locator::KeyOf { .. }))
     }
 
     fn prepared(&self) -> &(Vec<String>, super::jsonpick::Picker) {
@@ -264,12 +395,15 @@ impl IdentitySpec {
             .chain(&self.event_id)
             .filter_map(|l| match l {
                 Locator::Field(p) => Some(p.as_str()),
-                Locator::Header(_) => None,
+                Locator::Header(_) | Locator::KeyExcept(_) | Locator::KeyOf { .. } => None,
             })
             .chain(self.id_fields.iter().map(String::as_str))
             .collect();
-        if self.handshake.is_some() {
-            v.extend(["/type", "/challenge"]);
+        match self.handshake {
+            Some(Handshake::SlackUrlVerification) => v.extend(["/type", "/challenge"]),
+            Some(Handshake::ZoomUrlValidation) => v.extend(["/event", "/payload/plainToken"]),
+            Some(Handshake::DiscordPing) => v.push("/type"),
+            None => {}
         }
         let mut seen = std::collections::HashSet::new();
         v.retain(|p| seen.insert(*p));
@@ -282,8 +416,25 @@ impl IdentitySpec {
         header: &dyn Fn(&str) -> Option<String>,
         body: &'a [u8],
     ) -> Result<Found<'a>, IdentityError> {
-        if let Some(ptr) = &self.split {
-            return self.identify_split(header, body, ptr);
+        if let Some(split) = &self.split {
+            return self.identify_split(header, body, split);
+        }
+        if self.needs_whole_value() {
+            let whole: Option<Value> = serde_json::from_slice(body).ok();
+            if whole.is_none() && self.requires_json {
+                return Err(IdentityError::NotJson);
+            }
+            let field = |p: &str| whole.as_ref()?.pointer(p);
+            if let Some(answer) = self.handshake_answer(&field) {
+                return Ok(Found::Handshake(answer));
+            }
+            let json_ok = whole.is_some();
+            return Ok(Found::Events(vec![self.one(
+                header,
+                &field,
+                json_ok,
+                Cow::Borrowed(body),
+            )]));
         }
         let (pointers, picker) = self.prepared();
         let picked = if self.needs_json() {
@@ -299,36 +450,89 @@ impl IdentitySpec {
             let i = pointers.iter().position(|q| *q == p)?;
             picked.as_ref()?.get(i)?.as_ref()
         };
-        if self.handshake == Some(Handshake::SlackUrlVerification)
-            && field("/type").and_then(Value::as_str) == Some("url_verification")
-        {
-            let challenge = field("/challenge").and_then(Value::as_str).unwrap_or("");
-            return Ok(Found::Handshake(
-                serde_json::json!({ "challenge": challenge }).to_string(),
-            ));
+        if let Some(answer) = self.handshake_answer(&field) {
+            return Ok(Found::Handshake(answer));
         }
         let json_ok = picked.is_some();
-        Ok(Found::Events(vec![self.one(header, &field, json_ok, body)]))
+        Ok(Found::Events(vec![self.one(
+            header,
+            &field,
+            json_ok,
+            Cow::Borrowed(body),
+        )]))
+    }
+
+    fn handshake_answer<'v>(
+        &self,
+        field: &dyn Fn(&str) -> Option<&'v Value>,
+    ) -> Option<HandshakeAnswer> {
+        let text = |p: &str| field(p).and_then(Value::as_str);
+        match self.handshake? {
+            Handshake::SlackUrlVerification if text("/type") == Some("url_verification") => {
+                let challenge = text("/challenge").unwrap_or("");
+                Some(HandshakeAnswer::Json(
+                    serde_json::json!({ "challenge": challenge }).to_string(),
+                ))
+            }
+            Handshake::ZoomUrlValidation if text("/event") == Some("endpoint.url_validation") => {
+                Some(HandshakeAnswer::ZoomToken(
+                    text("/payload/plainToken").unwrap_or("").to_owned(),
+                ))
+            }
+            Handshake::DiscordPing if field("/type").and_then(Value::as_u64) == Some(1) => {
+                Some(HandshakeAnswer::Json(r#"{"type":1}"#.to_owned()))
+            }
+            _ => None,
+        }
     }
 
     fn identify_split<'a>(
         &self,
         header: &dyn Fn(&str) -> Option<String>,
         body: &'a [u8],
-        ptr: &str,
+        split: &Split,
     ) -> Result<Found<'a>, IdentityError> {
-        // Borrowed raw slices keep each event's bytes exactly as the provider sent them.
-        let raws = match raw_array(body, ptr) {
-            Ok(Some(r)) => r,
-            Ok(None) => return Err(IdentityError::MissingSplit(ptr.to_owned())),
-            Err(()) => return Err(IdentityError::NotJson),
-        };
-        let mut out = Vec::with_capacity(raws.len());
-        for raw in raws {
-            let item: Value =
-                serde_json::from_str(raw.get()).map_err(|_| IdentityError::NotJson)?;
-            let field = |p: &str| item.pointer(p);
-            out.push(self.one(header, &field, true, raw.get().as_bytes()));
+        let text = std::str::from_utf8(body).map_err(|_| IdentityError::NotJson)?;
+        let root: &RawValue = serde_json::from_str(text).map_err(|_| IdentityError::NotJson)?;
+        let paths = split.paths();
+        let parsed: Vec<Vec<Seg>> = paths.iter().map(|p| segments(p)).collect();
+        let mut found_any = false;
+        let mut out = Vec::new();
+        for (i, segs) in parsed.iter().enumerate() {
+            // Other paths' keys at the same depth: an event narrowed to one array leaves the
+            // others out (a Meta entry's `messaging` does not travel with its `changes`).
+            let others: Vec<(usize, &str)> = parsed
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .flat_map(|(_, o)| {
+                    o.iter().enumerate().filter_map(|(d, s)| match s {
+                        Seg::Key(k) => Some((d, k.as_str())),
+                        Seg::Each => None,
+                    })
+                })
+                .filter(|(d, k)| !matches!(segs.get(*d), Some(Seg::Key(own)) if own == k))
+                .collect();
+            let Some(events) = walk(root, segs, 0, &others)? else {
+                continue;
+            };
+            found_any = true;
+            for (element, narrowed) in events {
+                let item: Value =
+                    serde_json::from_str(element.get()).map_err(|_| IdentityError::NotJson)?;
+                let field = |p: &str| item.pointer(p);
+                let payload = if self.split_context {
+                    Cow::Owned(narrowed.into_bytes())
+                } else {
+                    Cow::Borrowed(element.get().as_bytes())
+                };
+                out.push(self.one(header, &field, true, payload));
+            }
+        }
+        if !found_any {
+            return Err(IdentityError::MissingSplit(
+                paths.first().cloned().unwrap_or_default(),
+            ));
         }
         Ok(Found::Events(out))
     }
@@ -338,24 +542,37 @@ impl IdentitySpec {
         header: &dyn Fn(&str) -> Option<String>,
         field: &dyn Fn(&str) -> Option<&'v Value>,
         json_ok: bool,
-        payload: &'a [u8],
+        payload: Cow<'a, [u8]>,
     ) -> Identified<'a> {
         let lookup = |l: &Locator| -> Option<String> {
             match l {
                 Locator::Header(h) => header(h),
                 Locator::Field(p) => field(p).and_then(scalar),
+                Locator::KeyExcept(skip) => field("")
+                    .and_then(Value::as_object)?
+                    .keys()
+                    .find(|k| !skip.contains(k))
+                    .cloned(),
+                Locator::KeyOf { at, names } => {
+                    let obj = field(at).and_then(Value::as_object)?;
+                    names.iter().find(|n| obj.contains_key(n.as_str())).cloned()
+                }
             }
         };
         let event_type = self
             .event_type
             .iter()
             .find_map(lookup)
+            .map(|t| match self.event_type_names.get(&t) {
+                Some(name) => name.clone(),
+                None => t,
+            })
             .map(|t| clean_type(&t))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| self.default_event_type.clone());
         let (event_id, id_basis) = match self.event_id.iter().find_map(lookup) {
             Some(id) => (clean_id(&id), IdBasis::Provider),
-            None => self.derived_id(&event_type, field, json_ok, payload),
+            None => self.derived_id(&event_type, field, json_ok, &payload),
         };
         Identified {
             event_type,
@@ -413,21 +630,100 @@ impl std::io::Write for HashWriter {
     }
 }
 
-/// The raw JSON text of each element of the array at `ptr` (a top-level key pointer like
-/// `/events`), borrowed from `body`. `Err` when the body is not JSON, `None` when there is no
-/// such array.
-#[allow(clippy::type_complexity)]
-fn raw_array<'a>(
-    body: &'a [u8],
-    ptr: &str,
-) -> Result<Option<Vec<&'a serde_json::value::RawValue>>, ()> {
-    let key = ptr.strip_prefix('/').ok_or(())?;
-    let map: std::collections::HashMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue> =
-        serde_json::from_slice(body).map_err(|_| ())?;
-    let Some(raw) = map.get(key) else {
-        return Ok(None);
+/// One step of a split path: a member of an object, or every element of an array.
+#[derive(Debug, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Each,
+}
+
+/// `/entry/*/changes` as steps (`~1` and `~0` unescaped in keys).
+fn segments(path: &str) -> Vec<Seg> {
+    path.split('/')
+        .skip(1)
+        .map(|s| match s {
+            "*" => Seg::Each,
+            k => Seg::Key(k.replace("~1", "/").replace("~0", "~")),
+        })
+        .collect()
+}
+
+/// An event found by a split path: its element, and the value it was found in narrowed to
+/// that element.
+type Narrowed<'a> = (&'a RawValue, String);
+
+/// The elements of the array `segs` leads to from `v`, each with `v` narrowed to it: every
+/// array on the way holds only the element on the path, every object keeps its other members
+/// (in name order) except the keys `others` names at that depth. `Ok(None)` when the path
+/// does not lead to an array; `Err` when a value on the way is not JSON.
+fn walk<'a>(
+    v: &'a RawValue,
+    segs: &[Seg],
+    depth: usize,
+    others: &[(usize, &str)],
+) -> Result<Option<Vec<Narrowed<'a>>>, IdentityError> {
+    let items = |v: &'a RawValue| serde_json::from_str::<Vec<&'a RawValue>>(v.get()).ok();
+    let Some((seg, rest)) = segs.split_first() else {
+        let Some(elements) = items(v) else {
+            return Ok(None);
+        };
+        return Ok(Some(
+            elements
+                .into_iter()
+                .map(|e| (e, format!("[{}]", e.get())))
+                .collect(),
+        ));
     };
-    Ok(serde_json::from_str::<Vec<&'a serde_json::value::RawValue>>(raw.get()).ok())
+    match seg {
+        Seg::Each => {
+            let Some(elements) = items(v) else {
+                return Ok(None);
+            };
+            let mut out = Vec::new();
+            let mut any = false;
+            for e in elements {
+                if let Some(found) = walk(e, rest, depth + 1, others)? {
+                    any = true;
+                    out.extend(found.into_iter().map(|(ev, n)| (ev, format!("[{n}]"))));
+                }
+            }
+            Ok(any.then_some(out))
+        }
+        Seg::Key(key) => {
+            let Ok(members) = serde_json::from_str::<BTreeMap<Cow<'a, str>, &'a RawValue>>(v.get())
+            else {
+                return Ok(None);
+            };
+            let Some(child) = members.get(key.as_str()) else {
+                return Ok(None);
+            };
+            let Some(found) = walk(child, rest, depth + 1, others)? else {
+                return Ok(None);
+            };
+            let mut out = Vec::with_capacity(found.len());
+            for (ev, narrowed_child) in found {
+                let mut s = String::from("{");
+                for (k, raw) in &members {
+                    if others.iter().any(|(d, o)| *d == depth && *o == k.as_ref()) {
+                        continue;
+                    }
+                    if s.len() > 1 {
+                        s.push(',');
+                    }
+                    s.push_str(&serde_json::to_string(k).map_err(|_| IdentityError::NotJson)?);
+                    s.push(':');
+                    if k.as_ref() == key.as_str() {
+                        s.push_str(&narrowed_child);
+                    } else {
+                        s.push_str(raw.get());
+                    }
+                }
+                s.push('}');
+                out.push((ev, s));
+            }
+            Ok(Some(out))
+        }
+    }
 }
 
 /// Where a source's events name their channel (`order_by` in the sources document): an RFC 6901

@@ -9,5 +9,6 @@
 pub mod delivery;
 pub mod identity;
 mod jsonpick;
+pub mod platform;
 pub mod scheme;
 pub mod secret;

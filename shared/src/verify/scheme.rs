@@ -86,6 +86,21 @@ pub struct HmacScheme {
     /// Text that must precede the encoded signature (e.g. `sha256=`); none when not set.
     #[serde(default)]
     pub prefix: Option<String>,
+    /// How the configured secret becomes the HMAC key: its bytes as written (the default), or
+    /// base64-decoded (Microsoft Teams' security token).
+    #[serde(default)]
+    pub key: KeyEncoding,
+}
+
+/// How an HMAC key is written in the sources document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyEncoding {
+    /// The secret's UTF-8 bytes are the key (most providers).
+    #[default]
+    Raw,
+    /// The secret is standard base64 and its decoded bytes are the key.
+    Base64,
 }
 
 fn default_algorithm() -> Algorithm {
@@ -108,6 +123,22 @@ impl HmacScheme {
             algorithm,
             encoding,
             prefix: prefix.map(str::to_owned),
+            key: KeyEncoding::Raw,
+        }
+    }
+
+    /// The same scheme with the key written as `key` in the secrets.
+    pub fn with_key(mut self, key: KeyEncoding) -> Self {
+        self.key = key;
+        self
+    }
+
+    fn key_bytes(&self, secret: &Secret) -> Result<Vec<u8>, KeyError> {
+        match self.key {
+            KeyEncoding::Raw => Ok(secret.expose().as_bytes().to_vec()),
+            KeyEncoding::Base64 => B64
+                .decode(secret.expose().trim())
+                .map_err(|_| KeyError("secret is not standard base64 (key: base64)".into())),
         }
     }
 }
@@ -137,6 +168,24 @@ pub enum Scheme {
     /// No signature: the URL carries a secret token (`/webhooks/{source}/{token}` or
     /// `?token=`), for providers that cannot sign (Bubble's signing is "coming soon").
     UrlToken,
+    /// No signature: a header carries the shared secret token itself (Telegram's
+    /// `X-Telegram-Bot-Api-Secret-Token`), compared in constant time.
+    HeaderToken {
+        /// The header carrying the token (any case; it must appear exactly once).
+        header: String,
+    },
+    /// Discord interactions: an Ed25519 signature (`X-Signature-Ed25519`, hex) over
+    /// `X-Signature-Timestamp` followed by the raw body. The secrets are the application's
+    /// public keys (64 hex digits); a source's `signing_key` is only for `hookwell send`.
+    Ed25519,
+    /// Zoom: `x-zm-signature: v0=<hex>`, HMAC-SHA256 over `v0:{x-zm-request-timestamp}:{body}`
+    /// with the app's secret token.
+    Zoom {
+        /// How far the timestamp may be from now, either way, in seconds; `None` (the
+        /// default) checks no window: Zoom documents none, and does not say whether its
+        /// retries (5, 20 and 60 minutes later) are signed anew.
+        tolerance_secs: Option<i64>,
+    },
 }
 
 impl Scheme {
@@ -147,16 +196,34 @@ impl Scheme {
         parts: Unverified<'_>,
         now: i64,
     ) -> Result<(), SignatureError> {
+        self.verify_key(secrets, parts, now).map(|_| ())
+    }
+
+    /// As [`verify`](Self::verify), returning the index of the first secret that matched (a
+    /// handshake answer, such as Zoom's, is keyed by it). Every secret is still tried.
+    pub fn verify_key(
+        &self,
+        secrets: &[Secret],
+        parts: Unverified<'_>,
+        now: i64,
+    ) -> Result<usize, SignatureError> {
         match self {
             Scheme::Hmac(h) => verify_hmac(h, secrets, parts),
             Scheme::Stripe { tolerance_secs } => {
                 verify_stripe(secrets, parts, now, *tolerance_secs)
             }
-            Scheme::Slack { tolerance_secs } => verify_slack(secrets, parts, now, *tolerance_secs),
+            Scheme::Slack { tolerance_secs } => {
+                verify_v0(&SLACK_V0, secrets, parts, now, Some(*tolerance_secs))
+            }
+            Scheme::Zoom { tolerance_secs } => {
+                verify_v0(&ZOOM_V0, secrets, parts, now, *tolerance_secs)
+            }
             Scheme::StandardWebhooks { tolerance_secs } => {
                 verify_standard(secrets, parts, now, *tolerance_secs)
             }
             Scheme::UrlToken => verify_url_token(secrets, parts),
+            Scheme::HeaderToken { header } => chat::verify_header_token(header, secrets, parts),
+            Scheme::Ed25519 => chat::verify_ed25519(secrets, parts),
         }
     }
 
@@ -172,7 +239,7 @@ impl Scheme {
     ) -> Result<Vec<(String, String)>, KeyError> {
         Ok(match self {
             Scheme::Hmac(h) => {
-                let raw = mac(h.algorithm, secret.expose().as_bytes(), &[body]);
+                let raw = mac(h.algorithm, &h.key_bytes(secret)?, &[body]);
                 let enc = match h.encoding {
                     Encoding::Hex => hex::encode(raw),
                     Encoding::Base64 => B64.encode(raw),
@@ -192,21 +259,8 @@ impl Scheme {
                     format!("t={t},v1={}", hex::encode(sig)),
                 )]
             }
-            Scheme::Slack { .. } => {
-                let t = now.to_string();
-                let sig = mac(
-                    Algorithm::Sha256,
-                    secret.expose().as_bytes(),
-                    &[b"v0:", t.as_bytes(), b":", body],
-                );
-                vec![
-                    ("X-Slack-Request-Timestamp".into(), t),
-                    (
-                        "X-Slack-Signature".into(),
-                        format!("v0={}", hex::encode(sig)),
-                    ),
-                ]
-            }
+            Scheme::Slack { .. } => SLACK_V0.sign(secret, body, now),
+            Scheme::Zoom { .. } => ZOOM_V0.sign(secret, body, now),
             Scheme::StandardWebhooks { .. } => {
                 let key = standard_key(secret)?;
                 let t = now.to_string();
@@ -225,6 +279,8 @@ impl Scheme {
                 ]
             }
             Scheme::UrlToken => Vec::new(),
+            Scheme::HeaderToken { header } => vec![(header.clone(), secret.expose().to_owned())],
+            Scheme::Ed25519 => chat::sign_ed25519(secret, body, now)?,
         })
     }
 
@@ -233,8 +289,11 @@ impl Scheme {
         if secret.expose().is_empty() {
             return Err(KeyError("empty secret".into()));
         }
-        if let Scheme::StandardWebhooks { .. } = self {
-            standard_key(secret)?;
+        match self {
+            Scheme::StandardWebhooks { .. } => drop(standard_key(secret)?),
+            Scheme::Hmac(h) => drop(h.key_bytes(secret)?),
+            Scheme::Ed25519 => drop(chat::public_key(secret)?),
+            _ => {}
         }
         Ok(())
     }
@@ -313,7 +372,7 @@ fn verify_hmac(
     h: &HmacScheme,
     secrets: &[Secret],
     parts: Unverified<'_>,
-) -> Result<(), SignatureError> {
+) -> Result<usize, SignatureError> {
     let value = single_header(parts.headers, &h.header)?;
     let encoded = match &h.prefix {
         Some(p) => value
@@ -329,29 +388,27 @@ fn verify_hmac(
             .map_err(|_| SignatureError::Malformed(what))?,
     };
     any_secret(secrets, |key| {
-        mac_matches(
-            h.algorithm,
-            key.expose().as_bytes(),
-            &[parts.body],
-            &provided,
-        )
+        // A secret that is not a key for this scheme was refused at load; it matches nothing.
+        let Ok(k) = h.key_bytes(key) else {
+            return false;
+        };
+        mac_matches(h.algorithm, &k, &[parts.body], &provided)
     })
 }
 
-/// True when any secret matches; every secret is tried so timing does not reveal which one.
+/// The index of the first secret that matches; every secret is tried so timing does not
+/// reveal which one.
 fn any_secret(
     secrets: &[Secret],
     mut check: impl FnMut(&Secret) -> bool,
-) -> Result<(), SignatureError> {
-    let mut ok = false;
-    for s in secrets {
-        ok |= check(s);
+) -> Result<usize, SignatureError> {
+    let mut matched = None;
+    for (i, s) in secrets.iter().enumerate() {
+        if check(s) && matched.is_none() {
+            matched = Some(i);
+        }
     }
-    if ok {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
-    }
+    matched.ok_or(SignatureError::Mismatch)
 }
 
 fn parse_timestamp(s: &str, what: &str) -> Result<i64, SignatureError> {
@@ -376,7 +433,7 @@ fn verify_stripe(
     parts: Unverified<'_>,
     now: i64,
     tolerance: i64,
-) -> Result<(), SignatureError> {
+) -> Result<usize, SignatureError> {
     let header = single_header(parts.headers, "stripe-signature")?;
     let mut t: Option<&str> = None;
     let mut sigs: Vec<Vec<u8>> = Vec::new();
@@ -408,7 +465,7 @@ fn verify_stripe(
             "Stripe-Signature v1 signature".into(),
         ));
     }
-    any_secret(secrets, |key| {
+    let matched = any_secret(secrets, |key| {
         let mut ok = false;
         for sig in &sigs {
             ok |= mac_matches(
@@ -420,23 +477,59 @@ fn verify_stripe(
         }
         ok
     })?;
-    within(ts, now, tolerance, true)
+    within(ts, now, tolerance, true)?;
+    Ok(matched)
 }
 
-fn verify_slack(
+/// Slack's and Zoom's shape: `v0=<hex>` HMAC-SHA256 over `v0:{timestamp}:{body}`, the
+/// timestamp in its own header.
+struct V0 {
+    timestamp: &'static str,
+    signature: &'static str,
+}
+
+const SLACK_V0: V0 = V0 {
+    timestamp: "X-Slack-Request-Timestamp",
+    signature: "X-Slack-Signature",
+};
+const ZOOM_V0: V0 = V0 {
+    timestamp: "x-zm-request-timestamp",
+    signature: "x-zm-signature",
+};
+
+impl V0 {
+    fn sign(&self, secret: &Secret, body: &[u8], now: i64) -> Vec<(String, String)> {
+        let t = now.to_string();
+        let sig = mac(
+            Algorithm::Sha256,
+            secret.expose().as_bytes(),
+            &[b"v0:", t.as_bytes(), b":", body],
+        );
+        vec![
+            (self.timestamp.into(), t),
+            (self.signature.into(), format!("v0={}", hex::encode(sig))),
+        ]
+    }
+}
+
+fn verify_v0(
+    v0: &V0,
     secrets: &[Secret],
     parts: Unverified<'_>,
     now: i64,
-    tolerance: i64,
-) -> Result<(), SignatureError> {
-    let t = single_header(parts.headers, "x-slack-request-timestamp")?;
-    let sig = single_header(parts.headers, "x-slack-signature")?;
-    let ts = parse_timestamp(t, "header X-Slack-Request-Timestamp")?;
+    tolerance: Option<i64>,
+) -> Result<usize, SignatureError> {
+    let t = single_header(parts.headers, v0.timestamp)?;
+    let sig = single_header(parts.headers, v0.signature)?;
+    let ts = match tolerance {
+        Some(_) => Some(parse_timestamp(t, &format!("header {}", v0.timestamp))?),
+        None => None,
+    };
     let hexsig = sig
         .strip_prefix("v0=")
-        .ok_or_else(|| SignatureError::Malformed("header X-Slack-Signature (prefix)".into()))?;
-    let provided = decode_hex(hexsig, "header X-Slack-Signature")?;
-    any_secret(secrets, |key| {
+        .ok_or_else(|| SignatureError::Malformed(format!("header {} (prefix)", v0.signature)))?;
+    let provided = decode_hex(hexsig, &format!("header {}", v0.signature))?;
+    let matched = any_secret(secrets, |key| {
         mac_matches(
             Algorithm::Sha256,
             key.expose().as_bytes(),
@@ -444,7 +537,10 @@ fn verify_slack(
             &provided,
         )
     })?;
-    within(ts, now, tolerance, false)
+    if let (Some(ts), Some(tolerance)) = (ts, tolerance) {
+        within(ts, now, tolerance, false)?;
+    }
+    Ok(matched)
 }
 
 fn standard_key(secret: &Secret) -> Result<Vec<u8>, KeyError> {
@@ -459,7 +555,7 @@ fn verify_standard(
     parts: Unverified<'_>,
     now: i64,
     tolerance: i64,
-) -> Result<(), SignatureError> {
+) -> Result<usize, SignatureError> {
     let id = single_header(parts.headers, "webhook-id")?;
     let t = single_header(parts.headers, "webhook-timestamp")?;
     let sig_header = single_header(parts.headers, "webhook-signature")?;
@@ -481,7 +577,7 @@ fn verify_standard(
             "webhook-signature v1 signature".into(),
         ));
     }
-    any_secret(secrets, |key| {
+    let matched = any_secret(secrets, |key| {
         let Ok(k) = standard_key(key) else {
             return false;
         };
@@ -496,20 +592,37 @@ fn verify_standard(
         }
         ok
     })?;
-    within(ts, now, tolerance, false)
+    within(ts, now, tolerance, false)?;
+    Ok(matched)
 }
 
-fn verify_url_token(secrets: &[Secret], parts: Unverified<'_>) -> Result<(), SignatureError> {
+fn verify_url_token(secrets: &[Secret], parts: Unverified<'_>) -> Result<usize, SignatureError> {
     let token = parts
         .url_token
         .filter(|t| !t.is_empty())
         .ok_or_else(|| SignatureError::Missing("URL token".into()))?;
-    // Hash both sides so the comparison is constant time whatever the lengths.
+    token_matches(secrets, token)
+}
+
+/// A token that is the secret itself: both sides hashed, so the comparison is constant time
+/// whatever the lengths.
+fn token_matches(secrets: &[Secret], token: &str) -> Result<usize, SignatureError> {
     let given = Sha256::digest(token.as_bytes());
     any_secret(secrets, |s| {
         bool::from(Sha256::digest(s.expose().as_bytes()).ct_eq(&given))
     })
 }
 
+/// Zoom's answer to `endpoint.url_validation`: the HMAC-SHA256 (hex) of `plain_token`, keyed
+/// by the secret token that verified the request.
+pub fn zoom_encrypted_token(secret: &Secret, plain_token: &str) -> String {
+    hex::encode(mac(
+        Algorithm::Sha256,
+        secret.expose().as_bytes(),
+        &[plain_token.as_bytes()],
+    ))
+}
+
+pub mod chat;
 #[cfg(test)]
 mod tests;

@@ -179,3 +179,61 @@ fn every_seed_sample_parses_into_its_typed_payload() {
         }
     }
 }
+
+#[test]
+fn every_platform_example_deserializes_into_its_typed_payload() {
+    for (platform, event, body, _) in samples::PLATFORMS {
+        match (*platform, *event) {
+            ("meta", "messages") => {
+                let n: meta::Notification = serde_json::from_str(body).unwrap();
+                let v = n.entry[0].changes[0].whatsapp().unwrap();
+                assert_eq!(v.metadata.phone_number_id, "106540352242922");
+                let m = &v.messages[0];
+                assert_eq!((m.kind.as_str(), m.from.as_str()), ("text", "16505551234"));
+                assert_eq!(
+                    m.text.as_ref().unwrap().body,
+                    "Does it come in another color?"
+                );
+            }
+            ("meta", "statuses") => {
+                let n: meta::Notification = serde_json::from_str(body).unwrap();
+                let v = n.entry[0].changes[0].whatsapp().unwrap();
+                assert_eq!(v.statuses[0].status, "delivered");
+                assert!(v.messages.is_empty());
+            }
+            ("meta", "message") => {
+                let n: meta::Notification = serde_json::from_str(body).unwrap();
+                assert_eq!(n.object, "page");
+                let m = &n.entry[0].messaging[0];
+                assert_eq!(
+                    m.message.as_ref().unwrap().text.as_deref(),
+                    Some("hello, world!")
+                );
+                assert_eq!(m.recipient.id, "<PAGE_ID>");
+            }
+            ("telegram", "message") => {
+                let u: telegram::Update = serde_json::from_str(body).unwrap();
+                let m = u.message.unwrap();
+                assert_eq!((u.update_id, m.text.as_deref()), (10000, Some("/start")));
+                assert_eq!(m.chat.kind.as_deref(), Some("private"));
+            }
+            ("discord", "APPLICATION_COMMAND") => {
+                let i: discord::Interaction = serde_json::from_str(body).unwrap();
+                assert_eq!((i.kind, i.command_name()), (2, Some("cardsearch")));
+                assert_eq!(i.invoker().unwrap().username, "Mason");
+                // The published example names no application: no follow-up URL to guess.
+                assert_eq!(i.original_response_url(), None);
+            }
+            ("teams", "message") => {
+                let a: teams::Activity = serde_json::from_str(body).unwrap();
+                assert_eq!(a.text.as_deref(), Some("Hello Teams TestBot"));
+                assert_eq!(a.from.unwrap().name.as_deref(), Some("Megan Bowen"));
+            }
+            ("zoom", _) => {
+                let e: zoom::ZoomEvent = serde_json::from_str(body).unwrap();
+                assert_eq!(e.event, *event);
+            }
+            other => panic!("no typed payload for {other:?}"),
+        }
+    }
+}

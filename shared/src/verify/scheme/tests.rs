@@ -682,3 +682,6 @@ fn errors_never_contain_the_secret() {
         assert!(!format!("{err:?}").contains(key));
     }
 }
+
+#[path = "chat_tests.rs"]
+mod chat_tests;
