@@ -503,7 +503,6 @@ fn build_source(name: &str, rs: RawSource) -> Result<Source, String> {
         .transpose()?;
     let platform = crate::verify::platform::Platform::build(
         &rs.scheme,
-        &scheme,
         &rs.secrets,
         crate::verify::platform::Options {
             verify_token: rs.verify_token,

@@ -113,6 +113,14 @@ async fn every_provider_sample_is_accepted() {
         .await;
         assert_eq!(status, 200, "{provider} {event}: {resp}");
         let msgs = drain(&rig.sqs, &rig.url, 10).await;
+        // A handshake sample (Zoom's URL validation) is answered and enqueues nothing.
+        if resp.get("encryptedToken").is_some() {
+            assert!(
+                msgs.is_empty(),
+                "{provider} {event}: a handshake was enqueued"
+            );
+            continue;
+        }
         assert_eq!(msgs.len(), 1, "{provider}");
         assert_eq!(
             Envelope::from_json(msgs[0].body().unwrap())

@@ -6,7 +6,7 @@
 //! time and never echoed; the synchronous answers are sent only after every event of the
 //! delivery is in the queue, like any other 200.
 
-use crate::scheme::{chat, Scheme};
+use crate::scheme::chat;
 use crate::secret::Secret;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -66,12 +66,7 @@ pub enum HandshakeError {
 }
 
 impl Platform {
-    pub(crate) fn build(
-        scheme_name: &str,
-        scheme: &Scheme,
-        secrets: &[Secret],
-        o: Options,
-    ) -> Result<Self, String> {
+    pub(crate) fn build(scheme_name: &str, secrets: &[Secret], o: Options) -> Result<Self, String> {
         let only = |field: &str, set: bool, scheme: &str| {
             if set && scheme_name != scheme {
                 Err(format!("`{field}` only applies to scheme `{scheme}`"))
@@ -131,7 +126,6 @@ impl Platform {
                 }
                 Self::Teams { reply_text }
             }
-            _ if matches!(scheme, Scheme::Ed25519) => Self::Discord { signing_key: None },
             _ => Self::Plain,
         })
     }
