@@ -118,7 +118,9 @@ impl IngestError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Handshake(HandshakeError::Mismatch) => StatusCode::FORBIDDEN,
             Self::Handshake(_) => StatusCode::BAD_REQUEST,
-            Self::TooLarge { .. } | Self::Accept(AcceptError::TooLargeForQueue(_)) => {
+            Self::TooLarge { .. }
+            | Self::Accept(AcceptError::TooLargeForQueue(_))
+            | Self::Accept(AcceptError::Identity(IdentityError::ContextTooLarge(_))) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Self::EmptyBody | Self::Accept(AcceptError::Identity(_)) => StatusCode::BAD_REQUEST,
@@ -142,6 +144,9 @@ impl IngestError {
             Self::EmptyBody => "empty_body",
             Self::Accept(AcceptError::Identity(IdentityError::NotJson)) => "malformed_body",
             Self::Accept(AcceptError::Identity(IdentityError::MissingSplit(_))) => "malformed_body",
+            Self::Accept(AcceptError::Identity(IdentityError::ContextTooLarge(_))) => {
+                "payload_too_large"
+            }
             Self::Signature(e) => e.code(),
             Self::Queue(_) => "queue_unavailable",
             Self::BodyStore(_) => "storage_unavailable",

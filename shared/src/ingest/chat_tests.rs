@@ -363,3 +363,17 @@ fn platform_options_are_checked_at_load() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_meta_batch_whose_context_would_multiply_it_is_refused_whole() {
+    let (ingest, q) = setup();
+    let changes = vec![r#"{"field":"feed","value":1}"#; 10].join(",");
+    let pad = "a".repeat(300 * 1024);
+    let body = format!(
+        r#"{{"object":"page","pad":"{pad}","entry":[{{"id":"1","changes":[{changes}]}}]}}"#
+    );
+    let r = post(&ingest, "meta", "meta-app-secret", body.as_bytes()).await;
+    assert_eq!(r.status(), 413, "{}", r.body());
+    assert_eq!(json(&r)["error"], "payload_too_large");
+    assert!(q.sent().is_empty(), "nothing half-accepted");
+}

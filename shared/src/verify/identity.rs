@@ -305,6 +305,10 @@ pub enum IdentityError {
     /// The body has no array at the `split` pointer (the field names the pointer).
     #[error("body has no `{0}` array")]
     MissingSplit(String),
+    /// With `split_context`, the events with their context would be far larger than the body
+    /// (a large member beside many events): refused rather than multiplied in memory.
+    #[error("the body's events with their context exceed {0} bytes")]
+    ContextTooLarge(usize),
 }
 
 /// Where an event id came from.
@@ -357,6 +361,8 @@ pub enum Found<'a> {
 }
 
 const MAX_TYPE_LEN: usize = 128;
+/// What the events of a `split_context` delivery may add to its size, all together.
+const MAX_CONTEXT_BYTES: usize = 256 * 1024;
 const MAX_ID_LEN: usize = 128;
 
 impl IdentitySpec {
@@ -498,6 +504,13 @@ impl IdentitySpec {
         let parsed: Vec<Vec<Seg>> = paths.iter().map(|p| segments(p)).collect();
         let mut found_any = false;
         let mut out = Vec::new();
+        // Each event repeats its context (Meta: `object`, the entry's `id` and `time`, a few
+        // dozen bytes); a body whose context would multiply it is not one the platforms send.
+        let budget = body
+            .len()
+            .saturating_mul(2)
+            .saturating_add(MAX_CONTEXT_BYTES);
+        let mut total = 0usize;
         for (i, segs) in parsed.iter().enumerate() {
             // Other paths' keys at the same depth: an event narrowed to one array leaves the
             // others out (a Meta entry's `messaging` does not travel with its `changes`).
@@ -522,6 +535,10 @@ impl IdentitySpec {
                     serde_json::from_str(element.get()).map_err(|_| IdentityError::NotJson)?;
                 let field = |p: &str| item.pointer(p);
                 let payload = if self.split_context {
+                    total = total.saturating_add(narrowed.len());
+                    if total > budget {
+                        return Err(IdentityError::ContextTooLarge(budget));
+                    }
                     Cow::Owned(narrowed.into_bytes())
                 } else {
                     Cow::Borrowed(element.get().as_bytes())
