@@ -367,7 +367,7 @@ fn platform_options_are_checked_at_load() {
 #[tokio::test]
 async fn a_meta_batch_whose_context_would_multiply_it_is_refused_whole() {
     let (ingest, q) = setup();
-    let changes = vec![r#"{"field":"feed","value":1}"#; 10].join(",");
+    let changes = [r#"{"field":"feed","value":1}"#; 10].join(",");
     let pad = "a".repeat(300 * 1024);
     let body = format!(
         r#"{{"object":"page","pad":"{pad}","entry":[{{"id":"1","changes":[{changes}]}}]}}"#
