@@ -86,6 +86,8 @@ hookwell dev: ready in $(( $(date +%s) - started )) s
     ./hookwell send bubble                 # a signed Bubble MESSAGE_CREATE
     ./hookwell send groupgm --event member.joined --repeat 3
     ./hookwell send sendbird --tamper      # 401: signature no longer matches
+    ./hookwell send meta --handshake       # Meta's GET: answered with its challenge
+    ./hookwell send discord                # a slash command, answered {"type":5}
     ./hookwell events                      # delivery history
   logs: $logs/{functions,poller,moto}.log     stop: Ctrl-C
 MSG
