@@ -34,7 +34,7 @@ pub enum SendError {
     NoSample(String, String, String),
     #[error("{0}")]
     Sign(String),
-    #[error("POST failed: {0}")]
+    #[error("request failed: {0}")]
     Http(String),
     #[error("the receiver did not accept the delivery")]
     NotAccepted,
