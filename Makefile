@@ -7,7 +7,7 @@ PY    := $(VENV)/bin/python
 CARGO ?= cargo
 
 .PHONY: help venv venv-sam clients browser dev test fmt-check clippy lint-template build bench bench-processor clean-venv \
-	fuzz fuzz-tools fuzz-check soak load coldstart
+	fuzz fuzz-tools fuzz-check soak load coldstart size
 SAM_VENV := .venv-sam
 export SAM_CLI_TELEMETRY := 0
 
@@ -21,6 +21,7 @@ help:
 	@echo "make soak   HOOKWELL_SOAK_EVENTS (default 10000) events through the local stack"
 	@echo "make load   hookwell vs Express vs Flask at fixed rates (LOAD_RATES, LOAD_SECS)"
 	@echo "make coldstart  process start -> first answered invocation, both functions and a hello world"
+	@echo "make size  release builds of both functions; fails when either is SIZE_LIMIT (8000000) B or more"
 
 venv: $(VENV)/.installed
 
@@ -130,6 +131,21 @@ load: venv
 	cd infra/load/express && npm ci --no-audit --no-fund --silent
 	$(CARGO) build --release -p hookwell-cli
 	infra/load/compare.sh
+
+# Both release bootstraps (x86_64, stripped) must stay under SIZE_LIMIT bytes (issue #17;
+# docs/BENCHMARKS.md, "Lambda binaries"). Not part of `make test`: a release build takes minutes.
+SIZE_LIMIT ?= 8000000
+size:
+	$(CARGO) build --release -p ingest -p processor
+	@dir="$${CARGO_TARGET_DIR:-target}/release"; fail=0; \
+	for b in ingest processor; do \
+	  n=$$(stat -c %s "$$dir/$$b") || exit 1; \
+	  if [ "$$n" -lt $(SIZE_LIMIT) ]; then \
+	    printf '%-10s %10d B  (%d B under %d)\n' "$$b" "$$n" $$(( $(SIZE_LIMIT) - n )) $(SIZE_LIMIT); \
+	  else \
+	    printf '%-10s %10d B  TOO BIG: limit %d B\n' "$$b" "$$n" $(SIZE_LIMIT) >&2; fail=1; \
+	  fi; \
+	done; exit $$fail
 
 # Cold start of both release bootstraps under cargo-lambda's runtime API.
 coldstart: venv

@@ -7,19 +7,71 @@ pub mod dynamodb;
 pub mod s3;
 pub mod sqs;
 
+use aws_config::identity::IdentityCache;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
+use aws_sdk_sqs::config::SharedCredentialsProvider;
 use std::time::Duration;
 
-/// Loads region, credentials and `AWS_ENDPOINT_URL` from the environment. `operation_timeout`
-/// bounds one SDK call including its retries.
+/// Loads region, credentials and `AWS_ENDPOINT_URL` the SDK's default ways (environment,
+/// profile files, STS web identity, ECS and instance metadata): what the CLI and the tests use
+/// on a developer's machine. `operation_timeout` bounds one SDK call including its
+/// retries. The functions use [`lambda_sdk_config`] instead.
 pub async fn sdk_config(operation_timeout: Duration) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts(operation_timeout))
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()
         .await
+}
+
+/// The functions' SDK config, from environment variables only, as Lambda provides them:
+/// `AWS_REGION` (or `AWS_DEFAULT_REGION`), `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` when set (the local stack). The same timeouts
+/// and retries as [`sdk_config`], but none of its other credential providers (profile files,
+/// STS web identity, ECS, instance metadata) or profile-file settings: not calling
+/// `aws_config`'s loader keeps them, STS's client and the profile parser out of both binaries
+/// (770 KB each, docs/BENCHMARKS.md). Per-service `AWS_ENDPOINT_URL_<SERVICE>` variables and
+/// `AWS_MAX_ATTEMPTS`-style settings are not read: the functions set their own.
+///
+/// A missing region or key is reported here, at cold start, rather than on every call.
+pub fn lambda_sdk_config(
+    operation_timeout: Duration,
+) -> Result<aws_config::SdkConfig, crate::settings::SettingsError> {
+    lambda_sdk_config_from(&|name| std::env::var(name).ok(), operation_timeout)
+}
+
+/// [`lambda_sdk_config`] with the variables read through `get`; credentials are still read
+/// from the process environment, by the provider, when a client first needs them.
+pub fn lambda_sdk_config_from(
+    get: &dyn Fn(&str) -> Option<String>,
+    operation_timeout: Duration,
+) -> Result<aws_config::SdkConfig, crate::settings::SettingsError> {
+    let set = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    let mut missing = Vec::new();
+    let region = set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION"));
+    if region.is_none() {
+        missing.push("AWS_REGION is not set".to_owned());
+    }
+    for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+        if set(key).is_none() {
+            missing.push(format!("{key} is not set"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(crate::settings::SettingsError(missing));
+    }
+    let credentials = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
+    let mut builder = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region.map(aws_config::Region::new))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .identity_cache(IdentityCache::lazy().build())
+        .timeout_config(timeouts(operation_timeout))
+        .retry_config(RetryConfig::standard().with_max_attempts(3));
+    builder.set_endpoint_url(set("AWS_ENDPOINT_URL"));
+    Ok(builder.build())
 }
 
 /// A 1 s connect timeout, and `operation_timeout` for one call with its retries (each attempt
@@ -41,4 +93,63 @@ pub fn describe<E: std::error::Error>(e: &E) -> String {
 pub use aws_config::SdkConfig;
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 pub use aws_sdk_sqs::Client as SqsClient;
-pub use s3::{s3_client, S3BodyStore};
+pub use s3::{s3_client, S3BodyReader, S3BodyStore, S3BodyWriter};
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    const LAMBDA: &[(&str, &str)] = &[
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_SESSION_TOKEN", "token"),
+    ];
+
+    #[test]
+    fn the_lambda_config_takes_region_and_endpoint_from_the_environment() {
+        let sdk = lambda_sdk_config_from(&env(LAMBDA), Duration::from_secs(4)).unwrap();
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(sdk.endpoint_url(), None);
+        assert!(sdk.credentials_provider().is_some());
+        assert!(sdk.identity_cache().is_some());
+        let t = sdk.timeout_config().unwrap();
+        assert_eq!(t.operation_timeout(), Some(Duration::from_secs(4)));
+        assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(2)));
+        assert_eq!(sdk.retry_config().unwrap().max_attempts(), 3);
+
+        let local = [
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+        ];
+        let sdk = lambda_sdk_config_from(&env(&local), Duration::from_secs(4)).unwrap();
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("us-east-1"));
+        assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:4566"));
+    }
+
+    #[test]
+    fn the_lambda_config_names_every_missing_variable() {
+        let e = lambda_sdk_config_from(&env(&[("AWS_REGION", " ")]), Duration::from_secs(1))
+            .unwrap_err();
+        assert_eq!(
+            e.0,
+            [
+                "AWS_REGION is not set",
+                "AWS_ACCESS_KEY_ID is not set",
+                "AWS_SECRET_ACCESS_KEY is not set"
+            ]
+        );
+    }
+}
