@@ -7,10 +7,11 @@
 //!
 //! Why: crc-fast 1.10's software fallback selects its lookup table by a runtime `match` over
 //! all 30-odd CRC variants it supports, so every one of those tables (16 per variant, 650 KB in
-//! all) is linked into any binary that computes any CRC, on top of the SIMD code. Here CRC-32
-//! is `crc32fast` (SIMD when the CPU has PCLMULQDQ, as every Lambda x86_64 and arm64 host
-//! does), and CRC-32C and CRC-64/NVME are table-driven slice-by-8 (32 KB of tables, computed at
-//! compile time), used only when a caller picks those algorithms.
+//! all) is linked into any binary that computes any CRC, on top of the SIMD code. Here no CRC
+//! is computed by hand: CRC-32 is `crc32fast` (SIMD when the CPU has PCLMULQDQ, as every Lambda
+//! x86_64 and arm64 host does), CRC-32C and CRC-64/NVME are the `crc` crate's catalogue
+//! algorithms with slice-by-16 tables built at compile time (20 KB), used only when a caller
+//! picks those algorithms. This file only maps crc-fast's API onto them.
 //!
 //! The API mirrors crc-fast's for those calls; if a new `aws-smithy-checksums` calls something
 //! else, the build fails here rather than silently linking the real crate. `make size` catches
@@ -35,13 +36,26 @@ pub struct Digest {
     state: State,
 }
 
-#[derive(Debug, Clone)]
+static CRC32C: crc::Crc<u32, crc::Table<16>> =
+    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
+static CRC64_NVME: crc::Crc<u64, crc::Table<16>> =
+    crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_NVME);
+
+#[derive(Clone)]
 enum State {
     Crc32(crc32fast::Hasher),
-    /// The register before the final XOR (in the low 32 bits).
-    Crc32c(u64),
-    /// The register before the final XOR.
-    Crc64Nvme(u64),
+    Crc32c(crc::Digest<'static, u32, crc::Table<16>>),
+    Crc64Nvme(crc::Digest<'static, u64, crc::Table<16>>),
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Crc32(_) => "Crc32",
+            Self::Crc32c(_) => "Crc32c",
+            Self::Crc64Nvme(_) => "Crc64Nvme",
+        })
+    }
 }
 
 impl Digest {
@@ -49,8 +63,8 @@ impl Digest {
     pub fn new(algorithm: CrcAlgorithm) -> Self {
         let state = match algorithm {
             CrcAlgorithm::Crc32IsoHdlc => State::Crc32(crc32fast::Hasher::new()),
-            CrcAlgorithm::Crc32Iscsi => State::Crc32c(u64::from(u32::MAX)),
-            CrcAlgorithm::Crc64Nvme => State::Crc64Nvme(u64::MAX),
+            CrcAlgorithm::Crc32Iscsi => State::Crc32c(CRC32C.digest()),
+            CrcAlgorithm::Crc64Nvme => State::Crc64Nvme(CRC64_NVME.digest()),
         };
         Self { state }
     }
@@ -59,8 +73,8 @@ impl Digest {
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
             State::Crc32(h) => h.update(data),
-            State::Crc32c(crc) => *crc = update(*crc, data, &CRC32C_TABLES),
-            State::Crc64Nvme(crc) => *crc = update(*crc, data, &CRC64_NVME_TABLES),
+            State::Crc32c(d) => d.update(data),
+            State::Crc64Nvme(d) => d.update(data),
         }
     }
 
@@ -68,8 +82,8 @@ impl Digest {
     pub fn finalize(&self) -> u64 {
         match &self.state {
             State::Crc32(h) => u64::from(h.clone().finalize()),
-            State::Crc32c(crc) => !*crc & u64::from(u32::MAX),
-            State::Crc64Nvme(crc) => !*crc,
+            State::Crc32c(d) => u64::from(d.clone().finalize()),
+            State::Crc64Nvme(d) => d.clone().finalize(),
         }
     }
 
@@ -77,8 +91,8 @@ impl Digest {
     pub fn reset(&mut self) {
         match &mut self.state {
             State::Crc32(h) => h.reset(),
-            State::Crc32c(crc) => *crc = u64::from(u32::MAX),
-            State::Crc64Nvme(crc) => *crc = u64::MAX,
+            State::Crc32c(d) => *d = CRC32C.digest(),
+            State::Crc64Nvme(d) => *d = CRC64_NVME.digest(),
         }
     }
 
@@ -97,71 +111,6 @@ pub fn checksum(algorithm: CrcAlgorithm, data: &[u8]) -> u64 {
     digest.finalize()
 }
 
-/// CRC-32C's polynomial 0x1EDC6F41, bit-reversed (the CRC is reflected).
-const CRC32C_POLY_REFLECTED: u32 = 0x1EDC_6F41_u32.reverse_bits();
-/// CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is reflected).
-const CRC64_NVME_POLY_REFLECTED: u64 = 0xAD93_D235_94C9_3659_u64.reverse_bits();
-
-static CRC32C_TABLES: [[u64; 256]; 8] = tables(CRC32C_POLY_REFLECTED as u64);
-static CRC64_NVME_TABLES: [[u64; 256]; 8] = tables(CRC64_NVME_POLY_REFLECTED);
-
-// One implementation serves both widths: a reflected CRC's register sits in the low bits, so a
-// 32-bit one is the same arithmetic with a polynomial (and so every table entry and register
-// value) below 2^32. Table indices are a byte (`& 0xff`, `>> 56`) into 256-entry tables, or
-// 0..8 into 8 tables: always in bounds.
-
-/// Slice-by-8 tables of a reflected CRC: `t[0]` is the byte-wise table, `t[k]` advances a
-/// byte's contribution over `k` more zero bytes.
-#[allow(clippy::indexing_slicing)]
-const fn tables(poly: u64) -> [[u64; 256]; 8] {
-    let mut t = [[0u64; 256]; 8];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u64;
-        let mut bit = 0;
-        while bit < 8 {
-            c = if c & 1 == 1 { (c >> 1) ^ poly } else { c >> 1 };
-            bit += 1;
-        }
-        t[0][i] = c;
-        i += 1;
-    }
-    let mut k = 1;
-    while k < 8 {
-        let mut i = 0;
-        while i < 256 {
-            let prev = t[k - 1][i];
-            t[k][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
-            i += 1;
-        }
-        k += 1;
-    }
-    t
-}
-
-/// Advances a reflected CRC register over `data`, eight bytes at a time.
-#[allow(clippy::indexing_slicing)]
-fn update(mut crc: u64, data: &[u8], t: &[[u64; 256]; 8]) -> u64 {
-    let mut chunks = data.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(chunk);
-        let v = crc ^ u64::from_le_bytes(b);
-        crc = t[7][(v & 0xff) as usize]
-            ^ t[6][((v >> 8) & 0xff) as usize]
-            ^ t[5][((v >> 16) & 0xff) as usize]
-            ^ t[4][((v >> 24) & 0xff) as usize]
-            ^ t[3][((v >> 32) & 0xff) as usize]
-            ^ t[2][((v >> 40) & 0xff) as usize]
-            ^ t[1][((v >> 48) & 0xff) as usize]
-            ^ t[0][(v >> 56) as usize];
-    }
-    for &byte in chunks.remainder() {
-        crc = (crc >> 8) ^ t[0][((crc ^ u64::from(byte)) & 0xff) as usize];
-    }
-    crc
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,8 +125,8 @@ mod tests {
     fn bitwise(algorithm: CrcAlgorithm, data: &[u8]) -> u64 {
         let (poly, mask): (u64, u64) = match algorithm {
             CrcAlgorithm::Crc32IsoHdlc => (u64::from(0x04C1_1DB7_u32.reverse_bits()), 0xFFFF_FFFF),
-            CrcAlgorithm::Crc32Iscsi => (u64::from(CRC32C_POLY_REFLECTED), 0xFFFF_FFFF),
-            CrcAlgorithm::Crc64Nvme => (CRC64_NVME_POLY_REFLECTED, u64::MAX),
+            CrcAlgorithm::Crc32Iscsi => (u64::from(0x1EDC_6F41_u32.reverse_bits()), 0xFFFF_FFFF),
+            CrcAlgorithm::Crc64Nvme => (0xAD93_D235_94C9_3659_u64.reverse_bits(), u64::MAX),
         };
         let mut crc = mask;
         for &byte in data {
