@@ -6,11 +6,14 @@
 # tree, and the ratios. Each receiver gets a fresh moto (infra/moto.sh), so none inherits
 # another's backlog. Rates stay below what one moto process sustains (~130 sends/s with the
 # queue kept drained): above it, every receiver measures moto.
-# Knobs: LOAD_RATES (default "25 50"), LOAD_SECS (default 20), LOAD_RECEIVERS.
+# Then the rejected path: bodies altered after signing (`hookwell load --tamper`), each answered
+# 401 before any AWS call, at LOAD_REJECT_RATES (default 1000; no queue in the way, so higher).
+# Knobs: LOAD_RATES (default "25 50"), LOAD_REJECT_RATES, LOAD_SECS (default 20), LOAD_RECEIVERS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 rates="${LOAD_RATES:-25 50}"
+reject_rates="${LOAD_REJECT_RATES:-1000}"
 secs="${LOAD_SECS:-20}"
 receivers="${LOAD_RECEIVERS:-hookwell express flask}"
 cli="${HOOKWELL_CLI:-$root/target/release/hookwell}"
@@ -78,6 +81,10 @@ for name in $receivers; do
   for rate in $rates; do
     "$cli" load --url "http://127.0.0.1:$port" --rate "$rate" --secs "$secs" --pid "$pid" \
       --drain-queue-url "$queue_url" --label "$name" | tee -a "$results" >&2
+  done
+  for rate in $reject_rates; do
+    "$cli" load --url "http://127.0.0.1:$port" --rate "$rate" --secs "$secs" --pid "$pid" \
+      --tamper --label "$name" | tee -a "$results" >&2
   done
   stop_receiver
 done
