@@ -371,8 +371,10 @@ mod tests {
                 vec![0.25, 1.0, 12_345.5, n as f64],
             );
         }
-        let mut m = IngestMetrics::default();
-        m.source = Some("github".into());
+        let mut m = IngestMetrics {
+            source: Some("github".into()),
+            ..Default::default()
+        };
         m.received();
         m.rejected(Rejection::Signature);
         validate_emf(&m.line()).unwrap();
