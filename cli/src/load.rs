@@ -25,11 +25,17 @@ pub struct LoadOptions {
     /// A queue to keep drained during the run (moto slows down as a queue grows).
     pub drain_queue_url: Option<String>,
     pub label: String,
+    /// Flip one body byte after signing: every request should be refused 401 (the rejected
+    /// path: signature check, no queue call). `ok` then counts the 401 answers.
+    pub tamper: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
     pub label: String,
+    /// `accepted` (valid signatures, `ok` = 200 answers) or `rejected` (tampered bodies,
+    /// `ok` = 401 answers).
+    pub mode: &'static str,
     pub rate: u32,
     pub secs: u32,
     pub body_bytes: usize,
@@ -57,7 +63,13 @@ struct Prepared {
 
 /// A sample of `source` padded (inside a JSON string field placed first, so identity fields
 /// stay intact) to about `size` bytes, signed now.
-fn prepare(sources: &Sources, source: &str, size: usize, seed: u64) -> Result<Prepared, String> {
+fn prepare(
+    sources: &Sources,
+    source: &str,
+    size: usize,
+    seed: u64,
+    tamper: bool,
+) -> Result<Prepared, String> {
     let src = sources
         .get(source)
         .ok_or_else(|| format!("no source `{source}` in the configuration"))?;
@@ -88,6 +100,13 @@ fn prepare(sources: &Sources, source: &str, size: usize, seed: u64) -> Result<Pr
             .map_err(|e| e.to_string())?,
     );
     headers.push(("content-type".into(), "application/json".into()));
+    let mut body = body;
+    if tamper {
+        // The last byte (`}`) becomes a space: still JSON, no longer what was signed.
+        if let Some(b) = body.last_mut() {
+            *b = b' ';
+        }
+    }
     Ok(Prepared { headers, body })
 }
 
@@ -219,7 +238,15 @@ pub async fn run(opts: &LoadOptions, sources: &Sources) -> Result<LoadReport, St
     }
     let salt = u64::from(fastrand::u32(..)) << 24;
     let prepared: Vec<Prepared> = (0..total)
-        .map(|i| prepare(sources, &opts.source, opts.body_bytes, salt + i as u64))
+        .map(|i| {
+            prepare(
+                sources,
+                &opts.source,
+                opts.body_bytes,
+                salt + i as u64,
+                opts.tamper,
+            )
+        })
         .collect::<Result<_, _>>()?;
     let url = format!(
         "{}/webhooks/{}",
@@ -228,6 +255,7 @@ pub async fn run(opts: &LoadOptions, sources: &Sources) -> Result<LoadReport, St
     );
     // Keeps idle connections without limit: each in-flight request reuses one.
     let client = hookwell::handlers::client(Duration::from_secs(30))?;
+    let expect: u16 = if opts.tamper { 401 } else { 200 };
 
     let stop = Arc::new(AtomicBool::new(false));
     let drainer = match &opts.drain_queue_url {
@@ -273,7 +301,7 @@ pub async fn run(opts: &LoadOptions, sources: &Sources) -> Result<LoadReport, St
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let _ = resp.bytes().await;
-                    if status == 200 {
+                    if status == expect {
                         None
                     } else {
                         Some(status.to_string())
@@ -316,6 +344,7 @@ pub async fn run(opts: &LoadOptions, sources: &Sources) -> Result<LoadReport, St
     };
     Ok(LoadReport {
         label: opts.label.clone(),
+        mode: if opts.tamper { "rejected" } else { "accepted" },
         rate: opts.rate,
         secs: opts.secs,
         body_bytes: opts.body_bytes,
@@ -363,6 +392,7 @@ mod tests {
             pid: None,
             drain_queue_url: None,
             label: "x".into(),
+            tamper: false,
         };
         let err = run(&opts, &sources).await.unwrap_err();
         assert!(err.contains("loopback"), "{err}");
@@ -371,7 +401,7 @@ mod tests {
     #[test]
     fn prepared_bodies_are_padded_and_verify() {
         let sources = Sources::from_json(include_str!("../../infra/local/sources.json")).unwrap();
-        let p = prepare(&sources, "github", 1024, 7).unwrap();
+        let p = prepare(&sources, "github", 1024, 7, false).unwrap();
         assert!((1000..=1100).contains(&p.body.len()), "{}", p.body.len());
         let mut map = http::HeaderMap::new();
         for (k, v) in &p.headers {
@@ -388,5 +418,14 @@ mod tests {
             url_token: None,
         };
         assert!(src.verify(unverified, now).is_ok());
+        // Tampered: the same length, signed headers, and a body that no longer verifies.
+        let t = prepare(&sources, "github", 1024, 7, true).unwrap();
+        assert_eq!(t.body.len(), p.body.len());
+        let unverified = hookwell::Unverified {
+            headers: &map,
+            body: &t.body,
+            url_token: None,
+        };
+        assert!(src.verify(unverified, now).is_err());
     }
 }

@@ -8,13 +8,44 @@ use std::sync::Arc;
 
 /// Serves `ingest` on `addr` until the process ends; returns the bound address first through
 /// `on_ready`.
+///
+/// The server runs on a runtime of its own with one thread (issue #16): each request's work is
+/// a few microseconds of CPU between waits on the network, so a second worker only adds
+/// wake-ups and hand-offs between threads (tokio's work-stealing scheduler woke its idle
+/// worker for most requests). Connections are still served concurrently, as tasks; the
+/// queue's SDK calls run there too.
 pub async fn serve(
     addr: &str,
     ingest: Ingest<SqsEventQueue>,
     on_ready: impl FnOnce(std::net::SocketAddr),
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    // Bound here (as tokio binds: SO_REUSEADDR), then handed to the server's runtime.
+    let listener = tokio::net::TcpListener::bind(addr).await?.into_std()?;
     on_ready(listener.local_addr()?);
+    let (done, ended) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("hookwell-serve".into())
+        .spawn(move || {
+            let served = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .and_then(|rt| {
+                    rt.block_on(async {
+                        let listener = tokio::net::TcpListener::from_std(listener)?;
+                        serve_on(listener, ingest).await
+                    })
+                });
+            let _ = done.send(served);
+        })?;
+    ended
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the server thread ended")))
+}
+
+async fn serve_on(
+    listener: tokio::net::TcpListener,
+    ingest: Ingest<SqsEventQueue>,
+) -> std::io::Result<()> {
     let ingest = Arc::new(ingest);
     let app = axum::Router::new().fallback(
         move |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<

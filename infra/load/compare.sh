@@ -6,11 +6,19 @@
 # tree, and the ratios. Each receiver gets a fresh moto (infra/moto.sh), so none inherits
 # another's backlog. Rates stay below what one moto process sustains (~130 sends/s with the
 # queue kept drained): above it, every receiver measures moto.
-# Knobs: LOAD_RATES (default "25 50"), LOAD_SECS (default 20), LOAD_RECEIVERS.
+# Then the rejected path: bodies altered after signing (`hookwell load --tamper`), each answered
+# 401 before any AWS call, at LOAD_REJECT_RATES (default 1000; no queue in the way, so higher).
+# Knobs: LOAD_RATES (default "25 50"), LOAD_REJECT_RATES, LOAD_SECS (default 20), LOAD_RECEIVERS.
+# LOAD_PROFILE=perf records each measured run of the receiver with `perf record` (Debian's
+# linux-perf; PERF_ARGS, default "-F 4999 -g") into target/load/<receiver>-<mode>-<rate>.perf,
+# LOAD_PROFILE=strace counts its system calls (`strace -c`) into ...strace; either inflates the
+# CPU figures of that run. For symbols in hookwell's profile, build it with
+# CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=line-tables-only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 rates="${LOAD_RATES:-25 50}"
+reject_rates="${LOAD_REJECT_RATES:-1000}"
 secs="${LOAD_SECS:-20}"
 receivers="${LOAD_RECEIVERS:-hookwell express flask}"
 cli="${HOOKWELL_CLI:-$root/target/release/hookwell}"
@@ -68,6 +76,27 @@ start_receiver() {
   exit 1
 }
 
+# One measured run: `hookwell load ARGS` against the receiver, its report appended to the
+# results, under the profiler LOAD_PROFILE names (if any).
+measure() {
+  local tag=$1 rec=""
+  shift
+  case "${LOAD_PROFILE:-}" in
+    perf)
+      # shellcheck disable=SC2086
+      perf record ${PERF_ARGS:--F 4999 -g} -p "$pid" -o "$out/$tag.perf" 2>/dev/null &
+      rec=$! ;;
+    strace) strace -c -f -p "$pid" -o "$out/$tag.strace" & rec=$! ;;
+  esac
+  [ -z "$rec" ] || sleep 0.5
+  "$cli" load "$@" | tee -a "$results" >&2
+  if [ -n "$rec" ]; then
+    kill -INT "$rec" 2>/dev/null || true
+    wait "$rec" 2>/dev/null || true
+    echo "profile: $out/$tag.${LOAD_PROFILE}" >&2
+  fi
+}
+
 for name in $receivers; do
   port=$(free_port)
   start_receiver "$name" "$port"
@@ -76,8 +105,12 @@ for name in $receivers; do
   "$cli" load --url "http://127.0.0.1:$port" --rate 20 --secs 2 \
     --drain-queue-url "$queue_url" --label warmup >/dev/null
   for rate in $rates; do
-    "$cli" load --url "http://127.0.0.1:$port" --rate "$rate" --secs "$secs" --pid "$pid" \
-      --drain-queue-url "$queue_url" --label "$name" | tee -a "$results" >&2
+    measure "$name-accepted-$rate" --url "http://127.0.0.1:$port" --rate "$rate" \
+      --secs "$secs" --pid "$pid" --drain-queue-url "$queue_url" --label "$name"
+  done
+  for rate in $reject_rates; do
+    measure "$name-rejected-$rate" --url "http://127.0.0.1:$port" --rate "$rate" \
+      --secs "$secs" --pid "$pid" --tamper --label "$name"
   done
   stop_receiver
 done

@@ -435,17 +435,40 @@ impl<Q: EventQueue> Ingest<Q> {
         {
             return Ok(json_response(StatusCode::OK, answer));
         }
-        let mut body = match ids.as_slice() {
-            [one] => serde_json::json!({ "status": "accepted", "event_id": one }),
-            _ => {
-                serde_json::json!({ "status": "accepted", "event_id": ids.first(), "event_ids": ids })
-            }
+        let body = AcceptedBody {
+            event_id: ids.first().map(String::as_str),
+            event_ids: (ids.len() != 1).then_some(ids.as_slice()),
+            filtered: (!filtered.is_empty()).then_some(filtered.len()),
+            status: "accepted",
         };
-        if let (false, Some(obj)) = (filtered.is_empty(), body.as_object_mut()) {
-            obj.insert("filtered".into(), serde_json::json!(filtered.len()));
-        }
-        Ok(json_response(StatusCode::OK, body.to_string()))
+        Ok(json_response(StatusCode::OK, to_json(&body)))
     }
+}
+
+/// The 200 answer to a delivery whose events were enqueued. Members in key order, as the
+/// `serde_json::Value` this replaced printed them (same bytes, without building the tree):
+/// `{"event_id":..,"status":"accepted"}` for one event; with `event_ids` (and `event_id` the
+/// first, or null) otherwise; `filtered` when some events were filtered out.
+#[derive(serde::Serialize)]
+struct AcceptedBody<'a> {
+    event_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_ids: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filtered: Option<usize>,
+    status: &'static str,
+}
+
+/// `{"error":..,"message":..}` (key order, as above).
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    // Strings, numbers and options of them always serialise.
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// A handshake's challenge, as text that no browser will treat as a page.
@@ -474,7 +497,10 @@ fn json_response(status: StatusCode, body: String) -> Response<String> {
 
 /// `{"error": code, "message": ...}`; messages name headers and limits, never values.
 pub fn error_response(e: &IngestError) -> Response<String> {
-    let body = serde_json::json!({ "error": e.code(), "message": e.to_string() }).to_string();
+    let body = to_json(&ErrorBody {
+        error: e.code(),
+        message: e.to_string(),
+    });
     let mut resp = json_response(e.status(), body);
     match e {
         IngestError::MethodNotAllowed(allow) => {
@@ -492,3 +518,37 @@ pub fn error_response(e: &IngestError) -> Response<String> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod answer_bytes {
+    use super::*;
+    use serde_json::json;
+
+    /// The answers are byte for byte what the `serde_json::Value` trees printed before #16.
+    #[test]
+    fn answers_match_the_value_trees() {
+        let ids: Vec<String> = vec!["E1".into(), "E\"2".into()];
+        for n in 0..=2 {
+            let ids = ids.get(..n).unwrap_or_default();
+            for filtered in [0usize, 3] {
+                let mut want = match ids {
+                    [one] => json!({ "status": "accepted", "event_id": one }),
+                    _ => json!({ "status": "accepted", "event_id": ids.first(), "event_ids": ids }),
+                };
+                if let (false, Some(obj)) = (filtered == 0, want.as_object_mut()) {
+                    obj.insert("filtered".into(), json!(filtered));
+                }
+                let body = AcceptedBody {
+                    event_id: ids.first().map(String::as_str),
+                    event_ids: (ids.len() != 1).then_some(ids),
+                    filtered: (filtered != 0).then_some(filtered),
+                    status: "accepted",
+                };
+                assert_eq!(to_json(&body), want.to_string());
+            }
+        }
+        let e = IngestError::TooLarge { size: 9, limit: 8 };
+        let want = json!({ "error": e.code(), "message": e.to_string() }).to_string();
+        assert_eq!(error_response(&e).into_body(), want);
+    }
+}

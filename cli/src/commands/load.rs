@@ -29,6 +29,10 @@ pub struct LoadArgs {
     /// Name for the report.
     #[arg(long, default_value = "receiver")]
     pub label: String,
+    /// Send bodies altered after signing: measures the rejected path (every answer should be
+    /// 401; `ok` counts those).
+    #[arg(long)]
+    pub tamper: bool,
     #[command(flatten)]
     pub sources: SourcesFile,
 }
@@ -45,6 +49,7 @@ pub async fn run(a: LoadArgs) -> anyhow::Result<()> {
         pid: a.pid,
         drain_queue_url: a.drain_queue_url,
         label: a.label,
+        tamper: a.tamper,
     };
     let report = hookwell_cli::load::run(&opts, &sources)
         .await
