@@ -71,7 +71,58 @@ pub fn lambda_sdk_config_from(
         .timeout_config(timeouts(operation_timeout))
         .retry_config(RetryConfig::standard().with_max_attempts(3));
     builder.set_endpoint_url(set("AWS_ENDPOINT_URL"));
+    builder.set_http_client(Some(lambda_http_client()));
     Ok(builder.build())
+}
+
+/// The functions' HTTPS client: the SDK's default one (hyper 1, rustls with aws-lc-rs, the
+/// platform's trust store, proxy settings from the environment), built once and shared by
+/// every SDK client made from the [`lambda_sdk_config`].
+///
+/// Left to itself, the SDK gives each client its own default HTTP client and, when the client
+/// is constructed, builds and drops one connector "so that native certs load" early; then
+/// the client's first call builds its connector again. Each connector parses the whole root
+/// store into a fresh rustls `RootCertStore` (144 certificates here), so the processor's four
+/// clients parsed it eight times before its first batch, and ingest's three five times. Here
+/// the first call builds the one connector for its timeout settings (a client with other
+/// timeouts, ingest's S3 one, gets a second on its first call), and every later client and
+/// call reuses it and its connection pool. TLS is still verified against the same roots.
+pub fn lambda_http_client() -> aws_sdk_sqs::config::SharedHttpClient {
+    use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, ConnectorBuilder};
+    // What aws-smithy-runtime's `default_https_client` builds for BehaviorVersion::latest().
+    let client = Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    });
+    aws_sdk_sqs::config::SharedHttpClient::new(SharedClient(client))
+}
+
+/// [`lambda_http_client`]'s client without the connector built and dropped at each client's
+/// construction (`validate_base_client_config`, which does nothing else).
+#[derive(Debug)]
+struct SharedClient(aws_sdk_sqs::config::SharedHttpClient);
+
+impl aws_sdk_sqs::config::HttpClient for SharedClient {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &aws_sdk_sqs::config::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// A 1 s connect timeout, and `operation_timeout` for one call with its retries (each attempt

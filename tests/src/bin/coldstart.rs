@@ -8,7 +8,17 @@
 //! function (`functions/hello`, same release profile) is started the same way in the same run,
 //! and each function's cold start is also reported as a ratio to it: absolute times move with
 //! the machine, the ratio much less. Run under infra/moto.sh.
-//! Knobs: COLDSTART_REPS (default 20).
+//!
+//! The local AWS is moto, a Python server: each of its answers takes milliseconds that AWS's
+//! own do not, so the run also measures how much of each cold start is moto's answering time
+//! and reports the rest, the process's own work, as a ratio too. Moto's share is (1) the
+//! function's init calls (the same requests, at the same time), sent as raw HTTP over
+//! kept-alive connections from this process, median of as many repetitions, plus (2) the
+//! first event's calls, taken as the function's warm invocation minus the hello world's
+//! (both include the runtime API round trip; what remains is the handler, almost all of it
+//! moto's answers).
+//! Knobs: COLDSTART_REPS (default 20); COLDSTART_BIN_DIR (default target/release), to time
+//! another build's binaries in the same way (e.g. alternating before/after).
 
 #![allow(
     clippy::expect_used,
@@ -69,6 +79,140 @@ fn processor_event(seed: u64, queue_arn: &str) -> String {
     .to_string()
 }
 
+/// One AWS JSON-protocol call on a kept-alive connection, as raw HTTP/1.1: moto checks no
+/// signature, so a well-formed request with a placeholder `Authorization` is answered like the
+/// SDK's. Timed this way, a call costs moto's answer and a loopback round trip, and nothing of
+/// this (unoptimised) harness's own SDK stack.
+struct RawCall {
+    conn: std::net::TcpStream,
+    request: Vec<u8>,
+}
+
+impl RawCall {
+    fn new(endpoint: &str, service: &str, target: &str, json: &str, body: String) -> Self {
+        let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+        let conn = std::net::TcpStream::connect(host).unwrap();
+        conn.set_nodelay(true).unwrap();
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-amz-json-{json}\r\n\
+             X-Amz-Target: {target}\r\nX-Amz-Date: 20260101T000000Z\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        Self {
+            conn,
+            request: request.into_bytes(),
+        }
+    }
+
+    /// Sends the request and reads the whole answer; panics unless it is a 200.
+    fn call(&mut self) {
+        use std::io::{Read, Write};
+        self.conn.write_all(&self.request).unwrap();
+        let mut buf = Vec::with_capacity(4096);
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = self.conn.read(&mut chunk).unwrap();
+            assert!(n > 0, "moto closed the connection");
+            buf.extend_from_slice(&chunk[..n]);
+            let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            assert!(head.starts_with("http/1.1 200"), "moto answered: {head}");
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse().unwrap())
+                .expect("a Content-Length");
+            if buf.len() >= end + 4 + len {
+                return;
+            }
+        }
+    }
+}
+
+/// Runs the calls at the same time (one thread each, as the functions' `join!` does), and
+/// returns the time until the last answer, in ms.
+fn concurrently(calls: &mut [RawCall]) -> f64 {
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for c in calls.iter_mut() {
+            s.spawn(move || c.call());
+        }
+    });
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Median time moto takes to answer each function's init calls (those its `main` makes, at
+/// the same time as it makes them), over kept-alive connections.
+fn moto_init_times(
+    endpoint: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    reps: usize,
+) -> std::collections::BTreeMap<&'static str, f64> {
+    let var = |name: &str| get(name).unwrap();
+    let j = |v: String| serde_json::Value::String(v).to_string();
+    let secret = || {
+        let body = format!(
+            "{{\"SecretId\":{}}}",
+            j(var(hookwell::settings::var::SOURCES_SECRET_ID))
+        );
+        RawCall::new(
+            endpoint,
+            "secretsmanager",
+            "secretsmanager.GetSecretValue",
+            "1.1",
+            body,
+        )
+    };
+    let queue = || {
+        let body = format!(
+            "{{\"QueueUrl\":{},\"AttributeNames\":[\"QueueArn\"]}}",
+            j(var(hookwell::settings::var::QUEUE_URL))
+        );
+        RawCall::new(endpoint, "sqs", "AmazonSQS.GetQueueAttributes", "1.0", body)
+    };
+    let table = || {
+        let body = format!(
+            "{{\"TableName\":{},\"Key\":{{\"pk\":{{\"S\":\"hookwell#warm-up\"}}}},\"ProjectionExpression\":\"pk\"}}",
+            j(var(hookwell::settings::var::TABLE))
+        );
+        RawCall::new(
+            endpoint,
+            "dynamodb",
+            "DynamoDB_20120810.GetItem",
+            "1.0",
+            body,
+        )
+    };
+    let mut ingest = [secret(), queue()];
+    let mut processor = [secret(), table(), queue()];
+    let mut floor = [queue()];
+    let (mut i, mut p, mut f) = (Vec::new(), Vec::new(), Vec::new());
+    for rep in 0..=reps {
+        let (ti, tp, tf) = (
+            concurrently(&mut ingest),
+            concurrently(&mut processor),
+            concurrently(&mut floor),
+        );
+        // The first round is moto's own first sight of each call: not counted.
+        if rep > 0 {
+            i.push(ti);
+            p.push(tp);
+            f.push(tf);
+        }
+    }
+    let (i, p, f) = (median(&mut i), median(&mut p), median(&mut f));
+    eprintln!(
+        "moto: the init calls, answered over kept-alive connections, median: ingest {i:.2} ms, processor {p:.2} ms, ingest-floor {f:.2} ms"
+    );
+    [("ingest", i), ("processor", p), ("ingest-floor", f)]
+        .into_iter()
+        .collect()
+}
+
 #[tokio::main]
 async fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -122,9 +266,13 @@ async fn main() {
     // before any AWS call): process start, runtime handshake and init without moto's round
     // trips, the part of the cold start that is hookwell's own.
     let mut medians = std::collections::BTreeMap::new();
+    let mut warm_medians = std::collections::BTreeMap::new();
+    let bin_dir = std::env::var("COLDSTART_BIN_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| root.join("target/release"));
     for function in ["hello", "ingest", "processor", "ingest-floor"] {
         let binary = function.trim_end_matches("-floor");
-        let bin = root.join("target/release").join(binary);
+        let bin = bin_dir.join(binary);
         assert!(
             bin.exists(),
             "{}: build it first (make coldstart does)",
@@ -204,6 +352,7 @@ async fn main() {
         }
         let (c, w, b) = (median(&mut cold), median(&mut warm), median(&mut log_bytes));
         medians.insert(function, c);
+        warm_medians.insert(function, w);
         eprintln!(
             "{function}: process start -> first answer median {c:.1} ms (min {:.1}, max {:.1}); warm invocation median {w:.1} ms; {reps} starts",
             cold[0],
@@ -216,14 +365,35 @@ async fn main() {
                 "log_bytes_per_invocation": b}),
         );
     }
+    // Moto's answering time inside each cold start: the init calls, timed here (warm
+    // process, warm connections) with the functions' own code, and the first event's calls.
+    let lookup = |name: &str| fenv.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let moto_init = moto_init_times(&endpoint, &lookup, reps);
+    let hello_warm = warm_medians.get("hello").copied().unwrap_or(f64::NAN);
     // Each function's cold start over the hello world's, started the same way in this run.
     let hello = medians.get("hello").copied().unwrap_or(f64::NAN);
     for (function, c) in &medians {
         if *function != "hello" {
             eprintln!("{function}: {:.2}x the hello world's cold start", c / hello);
-            if let Some(serde_json::Value::Object(o)) = report.get_mut(*function) {
-                o.insert("ratio_to_hello".into(), serde_json::json!(c / hello));
-            }
+            let o = match report.get_mut(*function) {
+                Some(serde_json::Value::Object(o)) => o,
+                _ => continue,
+            };
+            o.insert("ratio_to_hello".into(), serde_json::json!(c / hello));
+            let Some(init) = moto_init.get(function) else {
+                continue;
+            };
+            let event = (warm_medians[function] - hello_warm).max(0.0);
+            let own = c - init - event;
+            eprintln!(
+                "{function}: moto answering {:.1} ms (init calls {init:.1}, first event's {event:.1}); own work {own:.1} ms = {:.2}x the hello world's cold start",
+                init + event,
+                own / hello
+            );
+            o.insert("moto_init_ms".into(), serde_json::json!(init));
+            o.insert("moto_event_ms".into(), serde_json::json!(event));
+            o.insert("own_ms".into(), serde_json::json!(own));
+            o.insert("own_ratio_to_hello".into(), serde_json::json!(own / hello));
         }
     }
     let _ = Command::new("kill")
