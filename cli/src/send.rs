@@ -98,12 +98,7 @@ pub fn prepare_at(
     (rendered, now): (OffsetDateTime, OffsetDateTime),
     seed: u64,
 ) -> Result<Delivery, SendError> {
-    let src = sources.get(source).ok_or_else(|| {
-        SendError::UnknownSource(
-            source.to_owned(),
-            sources.names().collect::<Vec<_>>().join(", "),
-        )
-    })?;
+    let src = lookup(sources, source)?;
     let sample = samples::for_source(source, src).find(|s| event.is_none_or(|e| s.1 == e));
     let (body, mut headers, event_name) = match (body, sample) {
         (Some(b), sample) => {
@@ -195,12 +190,7 @@ pub async fn handshake(
     seed: u64,
     client: &reqwest::Client,
 ) -> Result<(u16, String, bool), SendError> {
-    let src = sources.get(source).ok_or_else(|| {
-        SendError::UnknownSource(
-            source.to_owned(),
-            sources.names().collect::<Vec<_>>().join(", "),
-        )
-    })?;
+    let src = lookup(sources, source)?;
     let hookwell::platform::Platform::Meta { verify_token } = src.platform() else {
         return Err(SendError::Sign(format!(
             "source `{source}` has no GET handshake (Meta's scheme has one; Slack's, Zoom's \
@@ -221,6 +211,16 @@ pub async fn handshake(
     let (status, text) = exchange(client.get(url)).await?;
     let ok = status == 200 && text == challenge;
     Ok((status, text, ok))
+}
+
+/// The source named `source`, or an error listing the configured ones.
+fn lookup<'a>(sources: &'a Sources, source: &str) -> Result<&'a hookwell::Source, SendError> {
+    sources.get(source).ok_or_else(|| {
+        SendError::UnknownSource(
+            source.to_owned(),
+            sources.names().collect::<Vec<_>>().join(", "),
+        )
+    })
 }
 
 fn content_type(body: &[u8]) -> &'static str {

@@ -6,7 +6,7 @@
 //! (Meta's `GET`, Slack's and Zoom's URL checks, Discord's `PING`) is answered at once and
 //! enqueues nothing.
 
-use crate::bodies::{BodyStore, BodyStoreError};
+use crate::bodies::{BodyStoreError, BodyWriter};
 use crate::config::Sources;
 use crate::delivery::{AcceptError, Accepted, Unverified};
 use crate::identity::{IdBasis, IdentityError};
@@ -200,7 +200,7 @@ pub struct Ingest<Q> {
     queue: Q,
     clock: Clock,
     metrics: MetricsSink,
-    bodies: Option<Arc<dyn BodyStore>>,
+    bodies: Option<Arc<dyn BodyWriter>>,
 }
 
 impl<Q> std::fmt::Debug for Ingest<Q> {
@@ -242,7 +242,7 @@ impl<Q: EventQueue> Ingest<Q> {
 
     /// Stores bodies too large for a queue message in `store` and enqueues a claim-check
     /// envelope instead (without a store, such deliveries are answered 413).
-    pub fn with_body_store(mut self, store: Arc<dyn BodyStore>) -> Self {
+    pub fn with_body_store(mut self, store: Arc<dyn BodyWriter>) -> Self {
         self.bodies = Some(store);
         self
     }

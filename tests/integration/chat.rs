@@ -3,7 +3,7 @@
 //! each (stamped with the same second) accepted, COMPLETED once and forwarded once, a
 //! provider retry recognised, a tampered delivery refused. Bodies: `samples::PLATFORMS`.
 
-use crate::e2e::{stack_clients, start_dev};
+use crate::e2e::{completed_once_and_forwarded_once, stack_clients, start_dev};
 use hookwell::identity::Found;
 use hookwell_cli::send;
 use hookwell_tests::*;
@@ -100,30 +100,7 @@ async fn every_chat_platform_on_the_local_stack() {
     // Each COMPLETED in one attempt and forwarded exactly once.
     let (sdk, stack) = stack_clients(moto_port).await;
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut pending = sent.clone();
-    while !pending.is_empty() && Instant::now() < deadline {
-        let mut still = Vec::new();
-        for (platform, id, at) in pending {
-            let item = table_item(&ddb, &stack.table_name, platform, &id).await;
-            match item
-                .as_ref()
-                .and_then(hookwell::store::EventRecord::from_item)
-            {
-                Some(r) if r.status == "COMPLETED" => {
-                    assert_eq!(r.attempts, 1, "{platform} {id}");
-                }
-                _ => still.push((platform, id, at)),
-            }
-        }
-        pending = still;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(pending.is_empty(), "not completed: {pending:?}");
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    for (platform, id, _) in &sent {
-        assert_eq!(sink.count(id), 1, "{platform} {id}: forwarded exactly once");
-    }
+    completed_once_and_forwarded_once(&ddb, &stack, &sink, &sent).await;
     assert_eq!(
         sink.total(),
         sent.len(),

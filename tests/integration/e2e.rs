@@ -305,33 +305,7 @@ async fn whole_pipeline_on_the_local_stack() {
     // Every distinct event COMPLETED once (bounded wait), its handler effect seen once.
     let (sdk, stack) = stack_clients(moto_port).await;
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut latencies = Vec::new();
-    let mut pending: Vec<_> = sent.clone();
-    while !pending.is_empty() && Instant::now() < deadline {
-        let mut still = Vec::new();
-        for (source, id, posted) in pending {
-            let item = table_item(&ddb, &stack.table_name, source, &id).await;
-            match item
-                .as_ref()
-                .and_then(hookwell::store::EventRecord::from_item)
-            {
-                Some(r) if r.status == "COMPLETED" => {
-                    assert_eq!(r.attempts, 1, "{source} {id}: handled in one attempt");
-                    latencies.push(posted.elapsed());
-                }
-                _ => still.push((source, id, posted)),
-            }
-        }
-        pending = still;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(pending.is_empty(), "not completed: {pending:?}");
-    // Duplicates left in the queue are consumed without effect; give the poller a moment.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    for (source, id, _) in &sent {
-        assert_eq!(sink.count(id), 1, "{source} {id}: forwarded exactly once");
-    }
+    let mut latencies = completed_once_and_forwarded_once(&ddb, &stack, &sink, &sent).await;
     assert_eq!(
         sink.total(),
         sent.len(),
@@ -377,6 +351,45 @@ async fn whole_pipeline_on_the_local_stack() {
         latencies[latencies.len() - 1]
     );
     drop(dev);
+}
+
+/// Waits (at most 120 s) until every `(source, event_id, posted)` is COMPLETED in one attempt,
+/// then, after the poller has had a moment for duplicates left in the queue, checks each was
+/// forwarded to `sink` exactly once. Returns each event's posted-to-seen-completed time.
+pub(crate) async fn completed_once_and_forwarded_once(
+    ddb: &aws_sdk_dynamodb::Client,
+    stack: &hookwell_cli::stack::Stack,
+    sink: &hookwell_cli::sink::Sink,
+    sent: &[(&str, String, Instant)],
+) -> Vec<Duration> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut latencies = Vec::new();
+    let mut pending: Vec<_> = sent.to_vec();
+    while !pending.is_empty() && Instant::now() < deadline {
+        let mut still = Vec::new();
+        for (source, id, posted) in pending {
+            let item = table_item(ddb, &stack.table_name, source, &id).await;
+            match item
+                .as_ref()
+                .and_then(hookwell::store::EventRecord::from_item)
+            {
+                Some(r) if r.status == "COMPLETED" => {
+                    assert_eq!(r.attempts, 1, "{source} {id}: handled in one attempt");
+                    latencies.push(posted.elapsed());
+                }
+                _ => still.push((source, id, posted)),
+            }
+        }
+        pending = still;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(pending.is_empty(), "not completed: {pending:?}");
+    // Duplicates left in the queue are consumed without effect; give the poller a moment.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (source, id, _) in sent {
+        assert_eq!(sink.count(id), 1, "{source} {id}: forwarded exactly once");
+    }
+    latencies
 }
 
 /// The README's operator walkthrough: an event fails permanently, shows as FAILED and in the

@@ -327,19 +327,7 @@ impl Pipeline {
         source: &str,
         event_id: &str,
     ) -> Option<hookwell::store::EventRecord> {
-        let item = self
-            .ddb
-            .get_item()
-            .table_name(&self.table)
-            .key(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("{source}#{event_id}")),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("get")
-            .item?;
+        let item = table_item(&self.ddb, &self.table, source, event_id).await?;
         hookwell::store::EventRecord::from_item(&item)
     }
 

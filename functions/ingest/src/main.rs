@@ -1,6 +1,6 @@
 //! Ingest Lambda: wiring only. Config and clients are built once per cold start.
 
-use hookwell::aws::S3BodyWriter;
+use hookwell::aws::S3BodyStore;
 use hookwell::config::{Refresher, SourcesOrigin};
 use hookwell::settings::IngestSettings;
 use hookwell::{Ingest, SourcesCell, SqsEventQueue};
@@ -33,7 +33,7 @@ async fn main() -> Result<(), hookwell::lambda::Error> {
             .timeout_config(hookwell::aws::timeouts(S3_CALL_BUDGET))
             .build();
         let s3 = hookwell::aws::s3_client(&s3_sdk);
-        ingest = ingest.with_body_store(Arc::new(S3BodyWriter::new(s3, bucket)));
+        ingest = ingest.with_body_store(Arc::new(S3BodyStore::new(s3, bucket)));
     }
     let refresher = Refresher::new(origin, settings.refresh);
     hookwell::lambda::run_ingest(ingest, refresher).await

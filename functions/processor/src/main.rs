@@ -1,7 +1,7 @@
 //! Processor Lambda: wiring only. Clients, configuration and handlers are built once per cold
 //! start; each SQS batch goes through `hookwell::processor`.
 
-use hookwell::aws::S3BodyReader;
+use hookwell::aws::S3BodyStore;
 use hookwell::config::{Refresher, SourcesOrigin};
 use hookwell::handler::Router;
 use hookwell::lambda::Error;
@@ -47,7 +47,7 @@ async fn main() -> Result<(), Error> {
     );
     if let Some(bucket) = settings.body_bucket {
         let s3 = hookwell::aws::s3_client(&sdk);
-        processor = processor.with_body_store(Arc::new(S3BodyReader::new(s3, bucket)));
+        processor = processor.with_body_store(Arc::new(S3BodyStore::new(s3, bucket)));
     }
     let refresher = Refresher::new(origin, settings.refresh);
     hookwell::lambda::run_processor(processor, refresher, routes).await

@@ -144,7 +144,7 @@ pub fn describe<E: std::error::Error>(e: &E) -> String {
 pub use aws_config::SdkConfig;
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 pub use aws_sdk_sqs::Client as SqsClient;
-pub use s3::{s3_client, S3BodyReader, S3BodyStore, S3BodyWriter};
+pub use s3::{s3_client, S3BodyStore};
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,7 @@
 //! The retry schedule ([`crate::retry`]) counts attempts, not SQS receives, so the queue's
 //! `maxReceiveCount` is only a backstop for messages that crash the function itself.
 
-use crate::bodies::{BodyStore, BodyStoreError};
+use crate::bodies::{BodyReader, BodyStoreError};
 use crate::envelope::Envelope;
 use crate::handler::{Event, HandlerError, Router};
 use crate::metrics::{emf_line, now_ms, stdout_sink, MetricsSink};
@@ -139,7 +139,7 @@ pub struct Processor<S, D, R> {
     router: crate::swap::Swap<Router>,
     cfg: ProcessorConfig,
     metrics: MetricsSink,
-    bodies: Option<Arc<dyn BodyStore>>,
+    bodies: Option<Arc<dyn BodyReader>>,
 }
 
 impl<S, D, R> std::fmt::Debug for Processor<S, D, R> {
@@ -172,7 +172,7 @@ impl<S: EventStore, D: DeadLetterQueue, R: RetryScheduler> Processor<S, D, R> {
     }
 
     /// Fetches the bodies of claim-check envelopes (version 2) from `store`.
-    pub fn with_body_store(mut self, store: Arc<dyn BodyStore>) -> Self {
+    pub fn with_body_store(mut self, store: Arc<dyn BodyReader>) -> Self {
         self.bodies = Some(store);
         self
     }

@@ -531,7 +531,7 @@ async fn stored_msg(
     event_id: &str,
     body: &[u8],
 ) -> InboundMessage {
-    use crate::bodies::BodyStore;
+    use crate::bodies::BodyWriter;
     let at = bodies.put(body).await.unwrap();
     let env = Envelope::new(
         "github",
