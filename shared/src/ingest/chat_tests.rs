@@ -377,3 +377,27 @@ async fn a_meta_batch_whose_context_would_multiply_it_is_refused_whole() {
     assert_eq!(json(&r)["error"], "payload_too_large");
     assert!(q.sent().is_empty(), "nothing half-accepted");
 }
+
+// README: `accept_event_types: ["messages"]` keeps WhatsApp's messages and drops its statuses.
+#[tokio::test]
+async fn whatsapp_statuses_can_be_filtered_out_by_type() {
+    let doc = r#"{"sources":{"wa":{"scheme":"meta","secrets":["s"],"verify_token":"t",
+        "accept_event_types":["messages"]}}}"#;
+    let q = MemoryQueue::default();
+    let ingest = Ingest::new(
+        SourcesCell::new(Sources::from_json(doc).unwrap()),
+        q.clone(),
+    )
+    .with_clock(|| OffsetDateTime::from_unix_timestamp(NOW).unwrap())
+    .with_metrics_sink(Arc::new(|_: &str| {}));
+    let status = include_bytes!("../../fixtures/platforms/meta-whatsapp-status.json");
+    let r = post(&ingest, "wa", "s", status).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(json(&r)["status"], "filtered");
+    assert_eq!(json(&r)["event_type"], "statuses");
+    assert!(q.sent().is_empty());
+    let message = include_bytes!("../../fixtures/platforms/meta-whatsapp-messages.json");
+    let r = post(&ingest, "wa", "s", message).await;
+    assert_eq!(json(&r)["status"], "accepted");
+    assert_eq!(q.sent().len(), 1);
+}
