@@ -88,8 +88,10 @@ fuzz-check:
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	CARGO_TARGET_DIR=$(CURDIR)/target/fuzz-check $(CARGO) check --locked --manifest-path fuzz/Cargo.toml --bins
 
+# Criterion per scheme and size, then the library path over the signature check (issue #16).
 bench:
 	$(CARGO) bench -p hookwell --bench verify
+	$(CARGO) bench -p hookwell --bench ratio
 
 # Processor against moto: throughput per batch of 10 and DynamoDB writes per event.
 bench-processor: venv

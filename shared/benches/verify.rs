@@ -5,51 +5,20 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hookwell::delivery::Accepted;
-use hookwell::{samples, Sources, Unverified};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use hookwell::Unverified;
 use std::hint::black_box;
 use time::OffsetDateTime;
 
-const SOURCES: &str = include_str!("../../infra/local/sources.json");
-
-/// A provider sample padded (inside a JSON string field) to `size` bytes.
-fn body_of(provider: &str, size: usize, now: OffsetDateTime) -> (Vec<u8>, Vec<(String, String)>) {
-    let (_, _, tpl, hdrs) = samples::find(provider, None).expect("sample");
-    let base = samples::render(tpl, now, 42);
-    let pad = size.saturating_sub(base.len() + 16);
-    // Put the padding first so LINE's events array and the identity fields stay intact.
-    let body = format!("{{\"padding\":\"{}\",{}", "p".repeat(pad), &base[1..]);
-    let headers = hdrs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), samples::render(v, now, 42)))
-        .collect();
-    (body.into_bytes(), headers)
-}
+mod common;
 
 fn bench(c: &mut Criterion) {
-    let sources = Sources::from_json(SOURCES).expect("sources");
+    let sources = common::sources();
     let now = OffsetDateTime::now_utc();
     let mut g = c.benchmark_group("verify_identify_envelope");
-    for provider in [
-        "bubble", "groupgm", "sendbird", "github", "shopify", "line", "stripe", "slack", "standard",
-    ] {
+    for provider in common::PROVIDERS {
         let source = sources.get(provider).expect("source");
         for size in [1024usize, 64 * 1024] {
-            let (body, mut headers) = body_of(provider, size, now);
-            let secret = source.secrets().first().expect("secret");
-            headers.extend(
-                source
-                    .scheme()
-                    .sign(secret, &body, now.unix_timestamp(), "msg_bench")
-                    .expect("sign"),
-            );
-            let mut map = HeaderMap::new();
-            for (k, v) in &headers {
-                map.append(
-                    HeaderName::from_bytes(k.as_bytes()).expect("name"),
-                    HeaderValue::from_str(v).expect("value"),
-                );
-            }
+            let (body, map) = common::signed(source, provider, size, now);
             // Sanity: the benchmarked path really accepts.
             let v = source
                 .verify(

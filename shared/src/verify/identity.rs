@@ -502,6 +502,7 @@ impl IdentitySpec {
         let root: &RawValue = serde_json::from_str(text).map_err(|_| IdentityError::NotJson)?;
         let paths = split.paths();
         let parsed: Vec<Vec<Seg>> = paths.iter().map(|p| segments(p)).collect();
+        let (pointers, picker) = self.prepared();
         let mut found_any = false;
         let mut out = Vec::new();
         // Each event repeats its context (Meta: `object`, the entry's `id` and `time`, a few
@@ -526,14 +527,33 @@ impl IdentitySpec {
                 })
                 .filter(|(d, k)| !matches!(segs.get(*d), Some(Seg::Key(own)) if own == k))
                 .collect();
-            let Some(events) = walk(root, segs, 0, &others)? else {
+            let Some(events) = walk(root, segs, 0, &others, self.split_context)? else {
                 continue;
             };
             found_any = true;
             for (element, narrowed) in events {
-                let item: Value =
-                    serde_json::from_str(element.get()).map_err(|_| IdentityError::NotJson)?;
-                let field = |p: &str| item.pointer(p);
+                // Only the pointers identity reads, as for an unsplit body, unless a locator
+                // needs the whole event.
+                let (item, picked): (Option<Value>, Vec<Option<Value>>) =
+                    if self.needs_whole_value() {
+                        let v = serde_json::from_str(element.get())
+                            .map_err(|_| IdentityError::NotJson)?;
+                        (Some(v), Vec::new())
+                    } else {
+                        let picked = picker
+                            .pick(element.get().as_bytes())
+                            .map_err(|_| IdentityError::NotJson)?;
+                        (None, picked)
+                    };
+                let field = |p: &str| -> Option<&Value> {
+                    match &item {
+                        Some(v) => v.pointer(p),
+                        None => {
+                            let i = pointers.iter().position(|q| *q == p)?;
+                            picked.get(i)?.as_ref()
+                        }
+                    }
+                };
                 let payload = if self.split_context {
                     total = total.saturating_add(narrowed.len());
                     if total > budget {
@@ -621,7 +641,7 @@ impl IdentitySpec {
                 }
             }
             if any {
-                return (hex::encode(h.0.finalize()), IdBasis::Fields);
+                return (hex_digest(h.0.finalize()), IdBasis::Fields);
             }
         }
         let basis =
@@ -630,7 +650,7 @@ impl IdentitySpec {
             } else {
                 IdBasis::BodyFallback
             };
-        (hex::encode(Sha256::digest(payload)), basis)
+        (hex_digest(Sha256::digest(payload)), basis)
     }
 }
 
@@ -678,6 +698,7 @@ fn walk<'a>(
     segs: &[Seg],
     depth: usize,
     others: &[(usize, &str)],
+    narrow: bool,
 ) -> Result<Option<Vec<Narrowed<'a>>>, IdentityError> {
     let items = |v: &'a RawValue| serde_json::from_str::<Vec<&'a RawValue>>(v.get()).ok();
     let Some((seg, rest)) = segs.split_first() else {
@@ -687,7 +708,16 @@ fn walk<'a>(
         return Ok(Some(
             elements
                 .into_iter()
-                .map(|e| (e, format!("[{}]", e.get())))
+                .map(|e| {
+                    (
+                        e,
+                        if narrow {
+                            format!("[{}]", e.get())
+                        } else {
+                            String::new()
+                        },
+                    )
+                })
                 .collect(),
         ));
     };
@@ -699,9 +729,13 @@ fn walk<'a>(
             let mut out = Vec::new();
             let mut any = false;
             for e in elements {
-                if let Some(found) = walk(e, rest, depth + 1, others)? {
+                if let Some(found) = walk(e, rest, depth + 1, others, narrow)? {
                     any = true;
-                    out.extend(found.into_iter().map(|(ev, n)| (ev, format!("[{n}]"))));
+                    if narrow {
+                        out.extend(found.into_iter().map(|(ev, n)| (ev, format!("[{n}]"))));
+                    } else {
+                        out.extend(found);
+                    }
                 }
             }
             Ok(any.then_some(out))
@@ -714,9 +748,12 @@ fn walk<'a>(
             let Some(child) = members.get(key.as_str()) else {
                 return Ok(None);
             };
-            let Some(found) = walk(child, rest, depth + 1, others)? else {
+            let Some(found) = walk(child, rest, depth + 1, others, narrow)? else {
                 return Ok(None);
             };
+            if !narrow {
+                return Ok(Some(found));
+            }
             let mut out = Vec::with_capacity(found.len());
             for (ev, narrowed_child) in found {
                 let mut s = String::from("{");
@@ -804,6 +841,9 @@ fn scalar(v: &Value) -> Option<String> {
 
 /// Event types travel as SQS attributes and DynamoDB values: printable, bounded.
 fn clean_type(t: &str) -> String {
+    if t.len() <= MAX_TYPE_LEN && !t.chars().any(char::is_control) {
+        return t.to_owned();
+    }
     t.chars()
         .filter(|c| !c.is_control())
         .take(MAX_TYPE_LEN)
@@ -820,8 +860,18 @@ fn clean_id(id: &str) -> String {
     if plain {
         id.to_owned()
     } else {
-        format!("h-{}", hex::encode(Sha256::digest(id.as_bytes())))
+        format!("h-{}", hex_digest(Sha256::digest(id.as_bytes())))
     }
+}
+
+/// Lower-case hex of a digest. `hex::encode` builds its string a `char` at a time, which
+/// showed in the per-delivery profile; `encode_to_slice` writes bytes.
+fn hex_digest(digest: impl AsRef<[u8]>) -> String {
+    let digest = digest.as_ref();
+    let mut buf = vec![0u8; digest.len() * 2];
+    // Fails only when the lengths disagree, which they cannot.
+    let _ = hex::encode_to_slice(digest, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -74,8 +74,12 @@ impl Picker {
     /// The values at the pointers (None where absent), or an error when `body` is not JSON
     /// or nests deeper than serde_json's limit (128).
     pub fn pick(&self, body: &[u8]) -> Result<Vec<Option<Value>>, serde_json::Error> {
+        // One UTF-8 check of the whole document rather than one per string, which is what
+        // serde_json's slice reader does; a body that is not UTF-8 is not JSON either way.
+        let text = std::str::from_utf8(body)
+            .map_err(|_| <serde_json::Error as serde::de::Error>::custom("not UTF-8"))?;
         let mut out = vec![None; self.len];
-        let mut de = serde_json::Deserializer::from_slice(body);
+        let mut de = serde_json::Deserializer::from_str(text);
         Seed {
             node: &self.root,
             out: &mut out,
@@ -83,7 +87,7 @@ impl Picker {
         .deserialize(&mut de)?;
         de.end()?;
         if !self.whole.is_empty() {
-            let v: Value = serde_json::from_slice(body)?;
+            let v: Value = serde_json::from_str(text)?;
             for &i in &self.whole {
                 if let Some(slot) = out.get_mut(i) {
                     *slot = Some(v.clone());
