@@ -691,7 +691,9 @@ type Narrowed<'a> = (&'a RawValue, String);
 
 /// The elements of the array `segs` leads to from `v`, each with `v` narrowed to it: every
 /// array on the way holds only the element on the path, every object keeps its other members
-/// (in name order) except the keys `others` names at that depth. `Ok(None)` when the path
+/// (in name order) except the keys `others` names at that depth. Without `narrow` the
+/// narrowed values are left empty: a source whose events do not keep their context never
+/// reads them, and building one copied the whole body per event. `Ok(None)` when the path
 /// does not lead to an array; `Err` when a value on the way is not JSON.
 fn walk<'a>(
     v: &'a RawValue,
