@@ -323,11 +323,8 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
                 _ => {
                     // Escapable bytes are ASCII, so these slice bounds are char boundaries.
                     out.push_str(s.get(start..i).unwrap_or(""));
-                    out.push_str("\\u00");
-                    for nibble in [b >> 4, b & 0xf] {
-                        let digit = HEX_DIGITS.get(usize::from(nibble)).copied();
-                        out.push(char::from(digit.unwrap_or(b'0')));
-                    }
+                    // Rare enough in a body that formatting it is fine.
+                    out.push_str(&format!("\\u{b:04x}"));
                     i += 1;
                     start = i;
                     continue;
@@ -337,8 +334,7 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
             match (b, bytes.get(i + 1..i + 3)) {
                 (0xEF, Some([0xBF, 0xBE])) => "\\ufffe",
                 (0xEF, Some([0xBF, 0xBF])) => "\\uffff",
-                // 0xEF starting another character, or a false positive of the word test:
-                // copied with the run around it.
+                // 0xEF starting another character: copied with the run around it.
                 _ => {
                     i += 1;
                     continue;
@@ -354,8 +350,6 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
     out.push_str(s.get(start..).unwrap_or(""));
     out.push('"');
 }
-
-const HEX_DIGITS: [u8; 16] = *b"0123456789abcdef";
 
 /// The index of the first byte at or after `from` that may need escaping, testing eight bytes
 /// at a time: JSON bodies are mostly runs of plain text between quotes, and going byte by byte
@@ -381,8 +375,8 @@ fn next_suspicious(bytes: &[u8], from: usize) -> Option<usize> {
         w.copy_from_slice(chunk);
         let m = suspicious(u64::from_le_bytes(w));
         if m != 0 {
-            // The lowest flagged byte is exact (borrows only run upwards); later ones may
-            // be false positives, which the caller skips.
+            // The lowest flagged byte is exact (borrows only run upwards); the ones above it
+            // may be false positives, so only it is used.
             return Some(i + (m.trailing_zeros() / 8) as usize);
         }
         i += 8;

@@ -1,6 +1,6 @@
 //! Set-up shared by the benchmarks: each provider's sample, padded, signed, as headers.
 
-#![allow(clippy::expect_used, dead_code)]
+#![allow(clippy::expect_used)]
 
 use hookwell::{samples, Source, Sources};
 use http::{HeaderMap, HeaderName, HeaderValue};

@@ -425,47 +425,39 @@ impl IdentitySpec {
         if let Some(split) = &self.split {
             return self.identify_split(header, body, split);
         }
-        if self.needs_whole_value() {
-            let whole: Option<Value> = serde_json::from_slice(body).ok();
-            if whole.is_none() && self.requires_json {
-                return Err(IdentityError::NotJson);
-            }
-            let field = |p: &str| whole.as_ref()?.pointer(p);
-            if let Some(answer) = self.handshake_answer(&field) {
-                return Ok(Found::Handshake(answer));
-            }
-            let json_ok = whole.is_some();
-            return Ok(Found::Events(vec![self.one(
-                header,
-                &field,
-                json_ok,
-                Cow::Borrowed(body),
-            )]));
-        }
-        let (pointers, picker) = self.prepared();
-        let picked = if self.needs_json() {
-            match picker.pick(body) {
-                Ok(v) => Some(v),
+        let fields = if self.needs_json() {
+            match self.read_fields(body) {
+                Ok(f) => Some(f),
                 Err(_) if self.requires_json => return Err(IdentityError::NotJson),
                 Err(_) => None,
             }
         } else {
             None
         };
-        let field = |p: &str| -> Option<&Value> {
-            let i = pointers.iter().position(|q| *q == p)?;
-            picked.as_ref()?.get(i)?.as_ref()
-        };
+        let field = |p: &str| fields.as_ref()?.get(p);
         if let Some(answer) = self.handshake_answer(&field) {
             return Ok(Found::Handshake(answer));
         }
-        let json_ok = picked.is_some();
+        let json_ok = fields.is_some();
         Ok(Found::Events(vec![self.one(
             header,
             &field,
             json_ok,
             Cow::Borrowed(body),
         )]))
+    }
+
+    /// What identity reads from one JSON document: the whole value when a locator needs it
+    /// (`key_except`, `key_of`), else only the pointers it reads, picked in one pass.
+    fn read_fields(&self, json: &[u8]) -> Result<Fields<'_>, serde_json::Error> {
+        if self.needs_whole_value() {
+            return Ok(Fields::Whole(serde_json::from_slice(json)?));
+        }
+        let (pointers, picker) = self.prepared();
+        Ok(Fields::Picked {
+            pointers,
+            values: picker.pick(json)?,
+        })
     }
 
     fn handshake_answer<'v>(
@@ -502,7 +494,6 @@ impl IdentitySpec {
         let root: &RawValue = serde_json::from_str(text).map_err(|_| IdentityError::NotJson)?;
         let paths = split.paths();
         let parsed: Vec<Vec<Seg>> = paths.iter().map(|p| segments(p)).collect();
-        let (pointers, picker) = self.prepared();
         let mut found_any = false;
         let mut out = Vec::new();
         // Each event repeats its context (Meta: `object`, the entry's `id` and `time`, a few
@@ -532,28 +523,10 @@ impl IdentitySpec {
             };
             found_any = true;
             for (element, narrowed) in events {
-                // Only the pointers identity reads, as for an unsplit body, unless a locator
-                // needs the whole event.
-                let (item, picked): (Option<Value>, Vec<Option<Value>>) =
-                    if self.needs_whole_value() {
-                        let v = serde_json::from_str(element.get())
-                            .map_err(|_| IdentityError::NotJson)?;
-                        (Some(v), Vec::new())
-                    } else {
-                        let picked = picker
-                            .pick(element.get().as_bytes())
-                            .map_err(|_| IdentityError::NotJson)?;
-                        (None, picked)
-                    };
-                let field = |p: &str| -> Option<&Value> {
-                    match &item {
-                        Some(v) => v.pointer(p),
-                        None => {
-                            let i = pointers.iter().position(|q| *q == p)?;
-                            picked.get(i)?.as_ref()
-                        }
-                    }
-                };
+                let fields = self
+                    .read_fields(element.get().as_bytes())
+                    .map_err(|_| IdentityError::NotJson)?;
+                let field = |p: &str| fields.get(p);
                 let payload = if self.split_context {
                     total = total.saturating_add(narrowed.len());
                     if total > budget {
@@ -683,6 +656,28 @@ fn segments(path: &str) -> Vec<Seg> {
             k => Seg::Key(k.replace("~1", "/").replace("~0", "~")),
         })
         .collect()
+}
+
+/// The fields of one JSON document identity reads ([`IdentitySpec::read_fields`]).
+enum Fields<'s> {
+    Whole(Value),
+    /// The value at each of `pointers`, where present.
+    Picked {
+        pointers: &'s [String],
+        values: Vec<Option<Value>>,
+    },
+}
+
+impl Fields<'_> {
+    fn get(&self, pointer: &str) -> Option<&Value> {
+        match self {
+            Fields::Whole(v) => v.pointer(pointer),
+            Fields::Picked { pointers, values } => {
+                let i = pointers.iter().position(|q| q == pointer)?;
+                values.get(i)?.as_ref()
+            }
+        }
+    }
 }
 
 /// An event found by a split path: its element, and the value it was found in narrowed to
