@@ -295,7 +295,16 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_json() {
-        for bad in [&b"{"[..], b"{\"a\":1} trailing", b"", b"\xff", b"[1,]"] {
+        // Not UTF-8 inside a string, picked or skipped, is refused like any other non-JSON.
+        for bad in [
+            &b"{"[..],
+            b"{\"a\":1} trailing",
+            b"",
+            b"\xff",
+            b"[1,]",
+            b"{\"a\":\"\xff\"}",
+            b"{\"b\":\"\xc3\"}",
+        ] {
             assert!(pick(bad, &["/a"]).is_err(), "{bad:?}");
         }
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
