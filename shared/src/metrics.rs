@@ -33,9 +33,14 @@ fn valid_namespace(n: &str) -> bool {
 pub type MetricsSink = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The default sink: prints each EMF line to stdout, where CloudWatch Logs picks it up.
-#[allow(clippy::print_stdout)]
 pub fn stdout_sink() -> MetricsSink {
-    Arc::new(|line: &str| println!("{line}"))
+    // Never at the cost of an answer: `println!` panics when stdout is closed (`hookwell serve
+    // | head -1`), and the panic took the request's answer with it. A line that cannot be
+    // written is lost; the delivery is not.
+    Arc::new(|line: &str| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    })
 }
 
 /// Builds one EMF document. Dimension values must be bounded (source names come from the

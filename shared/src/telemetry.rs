@@ -1,6 +1,8 @@
 //! Logging set-up: JSON lines in Lambda (CloudWatch Logs Insights can query them), compact
-//! text on a terminal. Payloads and secrets are never fields of any event.
+//! text elsewhere, coloured only on a terminal. Payloads and secrets are never fields of any
+//! event.
 
+use std::io::IsTerminal;
 use tracing::level_filters::LevelFilter;
 
 /// The level from `RUST_LOG` (`error`, `warn`, `info`, `debug`, `trace`; default `info`). A
@@ -27,6 +29,17 @@ pub fn init() {
             .without_time()
             .try_init()
     } else {
-        builder.compact().with_writer(std::io::stderr).try_init()
+        builder
+            .compact()
+            .with_ansi(colour(std::io::stderr().is_terminal()))
+            .with_writer(std::io::stderr)
+            .try_init()
     };
+}
+
+/// Colour codes only for a person at a terminal who has not set `NO_COLOR`: in a log file
+/// (`make dev`'s, `make load`'s) they were bytes to wade through, and formatting them cost
+/// `hookwell serve` CPU on every request it logged.
+fn colour(stderr_is_terminal: bool) -> bool {
+    stderr_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

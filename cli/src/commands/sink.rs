@@ -29,7 +29,10 @@ pub async fn run(a: SinkArgs) -> anyhow::Result<()> {
     let addr = format!("127.0.0.1:{}", a.port);
     let verifying = a.secret.is_some();
     let sink = hookwell_cli::sink::Sink::start(&addr, &a.path, a.secret, a.status, |s| {
-        println!(
+        // Written, not `println!`ed: a closed stdout must not panic the request being answered.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stdout().lock(),
             "{}  {} {}  webhook-id={}  signature {}  -> {}",
             s.path,
             s.source,
