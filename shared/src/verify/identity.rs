@@ -426,10 +426,10 @@ impl IdentitySpec {
             return self.identify_split(header, body, split);
         }
         let fields = if self.needs_json() {
-            match self.read_fields(body) {
-                Ok(f) => Some(f),
-                Err(_) if self.requires_json => return Err(IdentityError::NotJson),
-                Err(_) => None,
+            match std::str::from_utf8(body).map(|text| self.read_fields(text)) {
+                Ok(Ok(f)) => Some(f),
+                _ if self.requires_json => return Err(IdentityError::NotJson),
+                _ => None,
             }
         } else {
             None
@@ -449,14 +449,14 @@ impl IdentitySpec {
 
     /// What identity reads from one JSON document: the whole value when a locator needs it
     /// (`key_except`, `key_of`), else only the pointers it reads, picked in one pass.
-    fn read_fields(&self, json: &[u8]) -> Result<Fields<'_>, serde_json::Error> {
+    fn read_fields(&self, json: &str) -> Result<Fields<'_>, serde_json::Error> {
         if self.needs_whole_value() {
-            return Ok(Fields::Whole(serde_json::from_slice(json)?));
+            return Ok(Fields::Whole(serde_json::from_str(json)?));
         }
         let (pointers, picker) = self.prepared();
         Ok(Fields::Picked {
             pointers,
-            values: picker.pick(json)?,
+            values: picker.pick_str(json)?,
         })
     }
 
@@ -524,17 +524,18 @@ impl IdentitySpec {
             found_any = true;
             for (element, narrowed) in events {
                 let fields = self
-                    .read_fields(element.get().as_bytes())
+                    .read_fields(element.get())
                     .map_err(|_| IdentityError::NotJson)?;
                 let field = |p: &str| fields.get(p);
-                let payload = if self.split_context {
-                    total = total.saturating_add(narrowed.len());
-                    if total > budget {
-                        return Err(IdentityError::ContextTooLarge(budget));
+                let payload = match narrowed {
+                    Some(narrowed) => {
+                        total = total.saturating_add(narrowed.len());
+                        if total > budget {
+                            return Err(IdentityError::ContextTooLarge(budget));
+                        }
+                        Cow::Owned(narrowed.into_bytes())
                     }
-                    Cow::Owned(narrowed.into_bytes())
-                } else {
-                    Cow::Borrowed(element.get().as_bytes())
+                    None => Cow::Borrowed(element.get().as_bytes()),
                 };
                 out.push(self.one(header, &field, true, payload));
             }
@@ -680,16 +681,16 @@ impl Fields<'_> {
     }
 }
 
-/// An event found by a split path: its element, and the value it was found in narrowed to
-/// that element.
-type Narrowed<'a> = (&'a RawValue, String);
+/// An event found by a split path: its element, and, when its source's events keep their
+/// context, the value it was found in narrowed to that element.
+type Narrowed<'a> = (&'a RawValue, Option<String>);
 
-/// The elements of the array `segs` leads to from `v`, each with `v` narrowed to it: every
-/// array on the way holds only the element on the path, every object keeps its other members
-/// (in name order) except the keys `others` names at that depth. Without `narrow` the
-/// narrowed values are left empty: a source whose events do not keep their context never
-/// reads them, and building one copied the whole body per event. `Ok(None)` when the path
-/// does not lead to an array; `Err` when a value on the way is not JSON.
+/// The elements of the array `segs` leads to from `v`, each with `v` narrowed to it when
+/// `narrow` (a source whose events keep their context): every array on the way holds only the
+/// element on the path, every object keeps its other members (in name order) except the keys
+/// `others` names at that depth. Without `narrow` nothing is built: it copied the whole body
+/// per event. `Ok(None)` when the path does not lead to an array; `Err` when a value on the
+/// way is not JSON.
 fn walk<'a>(
     v: &'a RawValue,
     segs: &[Seg],
@@ -705,16 +706,7 @@ fn walk<'a>(
         return Ok(Some(
             elements
                 .into_iter()
-                .map(|e| {
-                    (
-                        e,
-                        if narrow {
-                            format!("[{}]", e.get())
-                        } else {
-                            String::new()
-                        },
-                    )
-                })
+                .map(|e| (e, narrow.then(|| format!("[{}]", e.get()))))
                 .collect(),
         ));
     };
@@ -728,11 +720,11 @@ fn walk<'a>(
             for e in elements {
                 if let Some(found) = walk(e, rest, depth + 1, others, narrow)? {
                     any = true;
-                    if narrow {
-                        out.extend(found.into_iter().map(|(ev, n)| (ev, format!("[{n}]"))));
-                    } else {
-                        out.extend(found);
-                    }
+                    out.extend(
+                        found
+                            .into_iter()
+                            .map(|(ev, n)| (ev, n.map(|n| format!("[{n}]")))),
+                    );
                 }
             }
             Ok(any.then_some(out))
@@ -748,11 +740,12 @@ fn walk<'a>(
             let Some(found) = walk(child, rest, depth + 1, others, narrow)? else {
                 return Ok(None);
             };
-            if !narrow {
-                return Ok(Some(found));
-            }
             let mut out = Vec::with_capacity(found.len());
             for (ev, narrowed_child) in found {
+                let Some(narrowed_child) = narrowed_child else {
+                    out.push((ev, None));
+                    continue;
+                };
                 let mut s = String::from("{");
                 for (k, raw) in &members {
                     if others.iter().any(|(d, o)| *d == depth && *o == k.as_ref()) {
@@ -770,7 +763,7 @@ fn walk<'a>(
                     }
                 }
                 s.push('}');
-                out.push((ev, s));
+                out.push((ev, Some(s)));
             }
             Ok(Some(out))
         }

@@ -78,6 +78,11 @@ impl Picker {
         // serde_json's slice reader does; a body that is not UTF-8 is not JSON either way.
         let text = std::str::from_utf8(body)
             .map_err(|_| <serde_json::Error as serde::de::Error>::custom("not UTF-8"))?;
+        self.pick_str(text)
+    }
+
+    /// [`Picker::pick`] on text already known to be UTF-8 (a split event, a checked body).
+    pub fn pick_str(&self, text: &str) -> Result<Vec<Option<Value>>, serde_json::Error> {
         let mut out = vec![None; self.len];
         let mut de = serde_json::Deserializer::from_str(text);
         Seed {
