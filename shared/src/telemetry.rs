@@ -31,7 +31,10 @@ pub fn init() {
     } else {
         builder
             .compact()
-            .with_ansi(colour(std::io::stderr().is_terminal()))
+            .with_ansi(colour(
+                std::io::stderr().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ))
             .with_writer(std::io::stderr)
             .try_init()
     };
@@ -40,6 +43,22 @@ pub fn init() {
 /// Colour codes only for a person at a terminal who has not set `NO_COLOR`: in a log file
 /// (`make dev`'s, `make load`'s) they were bytes to wade through, and formatting them cost
 /// `hookwell serve` CPU on every request it logged.
-fn colour(stderr_is_terminal: bool) -> bool {
-    stderr_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+fn colour(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+    use std::ffi::OsStr;
+
+    /// no-color.org: any non-empty `NO_COLOR` turns colour off; off a terminal it is always off.
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some(OsStr::new(""))));
+        assert!(!colour(true, Some(OsStr::new("1"))));
+        assert!(!colour(false, None));
+        assert!(!colour(false, Some(OsStr::new(""))));
+    }
 }
