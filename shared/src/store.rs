@@ -325,6 +325,57 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// A time as the table writes it, read back; `None` when it is not RFC 3339.
+pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+// The table's times are RFC 3339 in UTC with as many fraction digits as the time needs
+// ("…:05Z", "…:05.5Z", "…:05.123Z"), so as strings they do not sort as times within a second:
+// '.' sorts before 'Z', and ".5Z" after ".123Z". A filter the table applies to strings can
+// therefore only be coarse; the exact window is applied to parsed times after the scan.
+impl HistoryFilter {
+    /// Bounds on `received_at` as strings, for the table to apply: every time in the window
+    /// passes them (a superset; `in_window` is exact). `since` becomes the prefix of its second,
+    /// which every time in that second (a longer string) and after sorts at or above; `until`
+    /// the prefix of the second after its own, which every time before it sorts below.
+    pub fn received_bounds(&self) -> (Option<String>, Option<String>) {
+        let prefix = |t: OffsetDateTime| {
+            let whole = t
+                .to_offset(time::UtcOffset::UTC)
+                .replace_nanosecond(0)
+                .unwrap_or(t);
+            let mut s = rfc3339(whole);
+            s.truncate(s.trim_end_matches('Z').len());
+            s
+        };
+        (
+            self.since.map(prefix),
+            self.until
+                .map(|t| prefix(t.saturating_add(time::Duration::SECOND))),
+        )
+    }
+
+    /// Whether a record received at `received_at` is inside `since`..`until`, compared as
+    /// times. A record without a readable time is inside only when no bound is set.
+    pub fn in_window(&self, received_at: Option<&str>) -> bool {
+        if self.since.is_none() && self.until.is_none() {
+            return true;
+        }
+        let Some(t) = received_at.and_then(parse_rfc3339) else {
+            return false;
+        };
+        self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u)
+    }
+}
+
+/// Newest first by `received_at` read as a time; records without one last, in scan order.
+pub fn sort_newest_first(records: &mut [EventRecord]) {
+    records.sort_by_cached_key(|r| {
+        std::cmp::Reverse(r.received_at.as_deref().and_then(parse_rfc3339))
+    });
+}
+
 #[cfg(test)]
 mod kept_tests {
     use super::*;
@@ -375,5 +426,75 @@ mod kept_tests {
         assert!(!shown.contains("top-secret") && !shown.contains("secret-header-value"));
         assert!(shown.contains("payload_len: Some(18)") && shown.contains("x-h"));
         assert_eq!(unpack_payload(b"not deflate at all"), None);
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn at(s: &str) -> Option<String> {
+        Some(s.to_owned())
+    }
+
+    /// Times within one second, as the table writes them (fraction digits as needed), come
+    /// back newest first; compared as strings they did not ('.' < 'Z', ".5Z" > ".123Z").
+    #[test]
+    fn history_sorts_by_time_not_by_string() {
+        let t = datetime!(2026-11-26 10:00:05 UTC);
+        let ms = |n: i64| at(&rfc3339(t + time::Duration::milliseconds(n)));
+        assert_eq!(ms(0).as_deref(), Some("2026-11-26T10:00:05Z"));
+        assert_eq!(ms(120).as_deref(), Some("2026-11-26T10:00:05.12Z"));
+        let mut rows: Vec<EventRecord> =
+            [ms(0), ms(500), None, ms(120), ms(123), ms(-900), ms(1000)]
+                .into_iter()
+                .enumerate()
+                .map(|(i, received_at)| EventRecord {
+                    event_id: i.to_string(),
+                    received_at,
+                    ..Default::default()
+                })
+                .collect();
+        sort_newest_first(&mut rows);
+        let order: Vec<&str> = rows.iter().map(|r| r.event_id.as_str()).collect();
+        assert_eq!(order, ["6", "1", "4", "3", "0", "5", "2"]);
+    }
+
+    /// The table's coarse bounds let every time of the window through, the exact check keeps
+    /// only the window; a bound given with an offset means the same instant in UTC.
+    #[test]
+    fn history_window_is_exact_and_its_table_bounds_a_superset() {
+        let since = datetime!(2026-11-26 10:00:05.12 UTC);
+        let until = datetime!(2026-11-26 11:00:05.5 +01:00);
+        let f = HistoryFilter {
+            since: Some(since),
+            until: Some(until),
+            ..Default::default()
+        };
+        let (lo, hi) = f.received_bounds();
+        assert_eq!(lo.as_deref(), Some("2026-11-26T10:00:05"));
+        assert_eq!(hi.as_deref(), Some("2026-11-26T10:00:06"));
+        let cases = [
+            ("2026-11-26T10:00:04.999Z", false),
+            ("2026-11-26T10:00:05Z", false),
+            ("2026-11-26T10:00:05.1Z", false),
+            ("2026-11-26T10:00:05.12Z", true),
+            ("2026-11-26T10:00:05.123Z", true),
+            ("2026-11-26T10:00:05.499999999Z", true),
+            ("2026-11-26T10:00:05.5Z", false),
+            ("2026-11-26T10:00:06Z", false),
+            ("not a time", false),
+        ];
+        for (s, inside) in cases {
+            assert_eq!(f.in_window(Some(s)), inside, "{s}");
+            if inside {
+                let (lo, hi) = (lo.as_deref().unwrap(), hi.as_deref().unwrap());
+                assert!(s >= lo && s < hi, "{s} must pass the table's bounds");
+            }
+        }
+        assert!(!f.in_window(None));
+        assert!(HistoryFilter::default().in_window(None));
+        assert_eq!(HistoryFilter::default().received_bounds(), (None, None));
     }
 }

@@ -187,3 +187,70 @@ async fn a_completed_event_is_redelivered_once_and_the_record_says_so() {
         0
     );
 }
+
+/// The history window and order are by time: events received within one second, whose times
+/// the table holds with different numbers of fraction digits, are all found by a `since` at
+/// the start of that second, cut exactly by `until`, and listed newest first.
+#[tokio::test]
+async fn history_windows_and_orders_events_within_one_second_by_time() {
+    let p = pipeline(5).await;
+    let proc = processor(
+        &p,
+        recording_router(Arc::default(), "-"),
+        ProcessorConfig::default(),
+    );
+    let t = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    let offsets_ms = [-900_i64, 0, 120, 123, 500, 1000];
+    for ms in offsets_ms {
+        let body = format!(r#"{{"event":"message.received","data":{{"n":{ms}}}}}"#);
+        let env = Envelope::new(
+            "window",
+            "message.received",
+            &format!("w{ms}"),
+            t + time::Duration::milliseconds(ms),
+            body.as_bytes(),
+            Default::default(),
+        );
+        p.send_raw(&env.to_json()).await;
+    }
+    run_until_idle(&p, &proc, 10).await;
+    let store = DynamoDbEventStore::new(p.ddb.clone(), &p.table);
+    let list = |since: Option<time::OffsetDateTime>, until: Option<time::OffsetDateTime>| {
+        let store = &store;
+        async move {
+            let rows = store
+                .history(&hookwell::store::HistoryFilter {
+                    source: Some("window".into()),
+                    since,
+                    until,
+                    limit: 100,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            rows.into_iter().map(|r| r.event_id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        list(None, None).await,
+        ["w1000", "w500", "w123", "w120", "w0", "w-900"]
+    );
+    assert_eq!(
+        list(Some(t), None).await,
+        ["w1000", "w500", "w123", "w120", "w0"]
+    );
+    let ms = |n| t + time::Duration::milliseconds(n);
+    assert_eq!(list(Some(ms(120)), Some(ms(500))).await, ["w123", "w120"]);
+    // The same instants written with another offset.
+    let plus_one = time::UtcOffset::from_hms(1, 0, 0).unwrap();
+    assert_eq!(
+        list(
+            Some(ms(120).to_offset(plus_one)),
+            Some(ms(500).to_offset(plus_one))
+        )
+        .await,
+        ["w123", "w120"]
+    );
+}

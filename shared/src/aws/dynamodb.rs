@@ -7,8 +7,9 @@
 //! (JSON), plus `redeliveries` and `redelivered_at`. This file is the only one that knows them.
 
 use crate::store::{
-    rfc3339, unpack_payload, Claim, ClaimOutcome, ClaimRequest, EventRecord, EventStore, Failure,
-    HistoryFilter, Kept, StoreError, STATUS_COMPLETED, STATUS_FAILED, STATUS_IN_PROGRESS,
+    rfc3339, sort_newest_first, unpack_payload, Claim, ClaimOutcome, ClaimRequest, EventRecord,
+    EventStore, Failure, HistoryFilter, Kept, StoreError, STATUS_COMPLETED, STATUS_FAILED,
+    STATUS_IN_PROGRESS,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -142,13 +143,15 @@ impl DynamoDbEventStore {
             conds.push("event_type = :etype");
             values.insert(":etype".to_owned(), s(v));
         }
-        if let Some(t) = f.since {
+        // Coarse on the table (strings), exact below (times): see `HistoryFilter::received_bounds`.
+        let (since, until) = f.received_bounds();
+        if let Some(t) = since {
             conds.push("received_at >= :since");
-            values.insert(":since".to_owned(), s(rfc3339(t)));
+            values.insert(":since".to_owned(), s(t));
         }
-        if let Some(t) = f.until {
+        if let Some(t) = until {
             conds.push("received_at < :until");
-            values.insert(":until".to_owned(), s(rfc3339(t)));
+            values.insert(":until".to_owned(), s(t));
         }
         // Every attribute but the payload: a list never shows it (`get` reads one record
         // whole), so it is neither sent nor inflated.
@@ -178,13 +181,18 @@ impl DynamoDbEventStore {
                 .send()
                 .await
                 .map_err(|e| unavailable(&e.into_service_error()))?;
-            out.extend(page.items().iter().filter_map(EventRecord::from_item));
+            out.extend(
+                page.items()
+                    .iter()
+                    .filter_map(EventRecord::from_item)
+                    .filter(|r| f.in_window(r.received_at.as_deref())),
+            );
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => break,
             }
         }
-        out.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+        sort_newest_first(&mut out);
         out.truncate(f.limit.max(1));
         Ok(out)
     }
