@@ -12,6 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use subtle::ConstantTimeEq;
 
 /// Slack, Stripe and Standard Webhooks all use five minutes.
@@ -133,11 +134,12 @@ impl HmacScheme {
         self
     }
 
-    fn key_bytes(&self, secret: &Secret) -> Result<Vec<u8>, KeyError> {
+    fn key_bytes<'s>(&self, secret: &'s Secret) -> Result<Cow<'s, [u8]>, KeyError> {
         match self.key {
-            KeyEncoding::Raw => Ok(secret.expose().as_bytes().to_vec()),
+            KeyEncoding::Raw => Ok(Cow::Borrowed(secret.expose().as_bytes())),
             KeyEncoding::Base64 => B64
                 .decode(secret.expose().trim())
+                .map(Cow::Owned)
                 .map_err(|_| KeyError("secret is not standard base64 (key: base64)".into())),
         }
     }
@@ -364,8 +366,15 @@ fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, Sign
     Ok(v)
 }
 
-fn decode_hex(s: &str, what: &str) -> Result<Vec<u8>, SignatureError> {
-    hex::decode(s).map_err(|_| SignatureError::Malformed(what.to_owned()))
+/// `what` names the header in the error; it is built only on an error, not per request.
+fn decode_hex(s: &str, what: impl FnOnce() -> String) -> Result<Vec<u8>, SignatureError> {
+    // The same refusals as `hex::decode` (odd length, a non-hex digit), in one loop into one
+    // allocation instead of its iterator of fallible pairs.
+    let mut out = vec![0; s.len() / 2];
+    match hex::decode_to_slice(s, &mut out) {
+        Ok(()) => Ok(out),
+        Err(_) => Err(SignatureError::Malformed(what())),
+    }
 }
 
 fn verify_hmac(
@@ -380,12 +389,12 @@ fn verify_hmac(
             .ok_or_else(|| SignatureError::Malformed(format!("header {} (prefix)", h.header)))?,
         None => value,
     };
-    let what = format!("header {}", h.header);
+    let what = || format!("header {}", h.header);
     let provided = match h.encoding {
-        Encoding::Hex => decode_hex(encoded, &what)?,
+        Encoding::Hex => decode_hex(encoded, what)?,
         Encoding::Base64 => B64
             .decode(encoded)
-            .map_err(|_| SignatureError::Malformed(what))?,
+            .map_err(|_| SignatureError::Malformed(what()))?,
     };
     any_secret(secrets, |key| {
         // A secret that is not a key for this scheme was refused at load; it matches nothing.
@@ -411,13 +420,13 @@ fn any_secret(
     matched.ok_or(SignatureError::Mismatch)
 }
 
-fn parse_timestamp(s: &str, what: &str) -> Result<i64, SignatureError> {
+fn parse_timestamp(s: &str, what: impl FnOnce() -> String) -> Result<i64, SignatureError> {
     // Only plain decimal digits: "+5", " 5" or "1e9" are malformed, overflow is malformed.
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(SignatureError::Malformed(what.to_owned()));
+        return Err(SignatureError::Malformed(what()));
     }
     s.parse::<i64>()
-        .map_err(|_| SignatureError::Malformed(what.to_owned()))
+        .map_err(|_| SignatureError::Malformed(what()))
 }
 
 fn within(ts: i64, now: i64, tolerance: i64, future_ok: bool) -> Result<(), SignatureError> {
@@ -459,7 +468,7 @@ fn verify_stripe(
         }
     }
     let t = t.ok_or_else(|| SignatureError::Missing("Stripe-Signature timestamp".into()))?;
-    let ts = parse_timestamp(t, "Stripe-Signature timestamp")?;
+    let ts = parse_timestamp(t, || "Stripe-Signature timestamp".into())?;
     if sigs.is_empty() {
         return Err(SignatureError::Missing(
             "Stripe-Signature v1 signature".into(),
@@ -522,13 +531,13 @@ fn verify_v0(
     let t = single_header(parts.headers, v0.timestamp)?;
     let sig = single_header(parts.headers, v0.signature)?;
     let ts = match tolerance {
-        Some(_) => Some(parse_timestamp(t, &format!("header {}", v0.timestamp))?),
+        Some(_) => Some(parse_timestamp(t, || format!("header {}", v0.timestamp))?),
         None => None,
     };
     let hexsig = sig
         .strip_prefix("v0=")
         .ok_or_else(|| SignatureError::Malformed(format!("header {} (prefix)", v0.signature)))?;
-    let provided = decode_hex(hexsig, &format!("header {}", v0.signature))?;
+    let provided = decode_hex(hexsig, || format!("header {}", v0.signature))?;
     let matched = any_secret(secrets, |key| {
         mac_matches(
             Algorithm::Sha256,
@@ -559,7 +568,7 @@ fn verify_standard(
     let id = single_header(parts.headers, "webhook-id")?;
     let t = single_header(parts.headers, "webhook-timestamp")?;
     let sig_header = single_header(parts.headers, "webhook-signature")?;
-    let ts = parse_timestamp(t, "header webhook-timestamp")?;
+    let ts = parse_timestamp(t, || "header webhook-timestamp".into())?;
     let mut sigs: Vec<Vec<u8>> = Vec::new();
     for item in sig_header.split(' ').filter(|s| !s.is_empty()) {
         // Other versions (v1a, ...) are skipped: we only know v1.

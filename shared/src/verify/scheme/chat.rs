@@ -34,7 +34,7 @@ pub(super) fn verify_ed25519(
     // The timestamp is signed with the body; Discord documents no window for it, so none is
     // enforced (a replayed interaction has the id of the one already received).
     let ts = single_header(parts.headers, TIMESTAMP)?;
-    let sig = decode_hex(sig, "header X-Signature-Ed25519")?;
+    let sig = decode_hex(sig, || "header X-Signature-Ed25519".into())?;
     if sig.len() != 64 {
         return Err(SignatureError::Malformed(
             "header X-Signature-Ed25519".into(),

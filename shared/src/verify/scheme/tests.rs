@@ -685,3 +685,37 @@ fn errors_never_contain_the_secret() {
 
 #[path = "chat_tests.rs"]
 mod chat_tests;
+
+/// The hex signature decoder refuses what `hex::decode` refused (odd length, a non-hex digit),
+/// naming the header and only the header; a well-formed hex signature of the wrong length is a
+/// mismatch, as before.
+#[test]
+fn hex_signatures_are_refused_as_before() {
+    let run = |sig: &str| {
+        check(
+            &github(),
+            &["It's a Secret to Everybody"],
+            &headers(&[("x-hub-signature-256", sig)]),
+            b"Hello, World!",
+            0,
+        )
+    };
+    let malformed = Err(SignatureError::Malformed(
+        "header x-hub-signature-256".into(),
+    ));
+    assert_eq!(run("sha256=757"), malformed);
+    assert_eq!(run("sha256=zz"), malformed);
+    assert_eq!(
+        run("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1g"),
+        malformed
+    );
+    assert_eq!(run("sha256=7571"), Err(SignatureError::Mismatch));
+    assert_eq!(
+        run("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1700"),
+        Err(SignatureError::Mismatch)
+    );
+    assert_eq!(
+        run("sha256=757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17"),
+        Ok(())
+    );
+}
