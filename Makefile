@@ -131,7 +131,7 @@ soak: venv
 load: venv
 	$(VENV)/bin/pip install --quiet -r infra/load/requirements.txt
 	cd infra/load/express && npm ci --no-audit --no-fund --silent
-	$(CARGO) build --release -p hookwell-cli
+	$(CARGO) build --release -p hookwell-cli --bins --example http_floor
 	infra/load/compare.sh
 
 # Both release bootstraps (x86_64, stripped) must stay under SIZE_LIMIT bytes (issue #17;

@@ -8,7 +8,10 @@
 # queue kept drained): above it, every receiver measures moto.
 # Then the rejected path: bodies altered after signing (`hookwell load --tamper`), each answered
 # 401 before any AWS call, at LOAD_REJECT_RATES (default 1000; no queue in the way, so higher).
-# Knobs: LOAD_RATES (default "25 50"), LOAD_REJECT_RATES, LOAD_SECS (default 20), LOAD_RECEIVERS.
+# Last, the yardstick of the rejected phase, `floor`: the same HTTP server as `hookwell serve`
+# (cli/examples/http_floor.rs) answering 401 without looking at the request; rejected phase only.
+# Knobs: LOAD_RATES (default "25 50"), LOAD_REJECT_RATES, LOAD_SECS (default 20), LOAD_RECEIVERS
+# (default "hookwell express flask floor").
 # LOAD_PROFILE=perf records each measured run of the receiver with `perf record` (Debian's
 # linux-perf; PERF_ARGS, default "-F 4999 -g") into target/load/<receiver>-<mode>-<rate>.perf,
 # LOAD_PROFILE=strace counts its system calls (`strace -c`) into ...strace; either inflates the
@@ -20,8 +23,9 @@ cd "$root"
 rates="${LOAD_RATES:-25 50}"
 reject_rates="${LOAD_REJECT_RATES:-1000}"
 secs="${LOAD_SECS:-20}"
-receivers="${LOAD_RECEIVERS:-hookwell express flask}"
+receivers="${LOAD_RECEIVERS:-hookwell express flask floor}"
 cli="${HOOKWELL_CLI:-$root/target/release/hookwell}"
+floor="${HOOKWELL_FLOOR:-$root/target/release/examples/http_floor}"
 out="$root/target/load"
 mkdir -p "$out"
 results="${LOAD_RESULTS:-$out/results-$(date +%Y%m%d-%H%M%S).jsonl}"
@@ -63,12 +67,15 @@ start_receiver() {
     flask)
       setsid "$root/.venv/bin/gunicorn" --chdir infra/load/flask -b "127.0.0.1:$port" \
         -w 1 -k gthread --threads 8 app:app >"$out/$name.log" 2>&1 & ;;
+    floor)
+      setsid "$floor" "$port" >"$out/$name.log" 2>&1 & ;;
+    *) echo "unknown receiver $name (hookwell, express, flask, floor)" >&2; exit 2 ;;
   esac
   pid=$!
-  # Ready when the route answers (a GET is not allowed: 404 or 405); bounded, 30 s.
+  # Ready when the route answers (a GET is not allowed: 404 or 405; the floor: 401); bounded.
   for _ in $(seq 1 150); do
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/webhooks/github" || true)
-    case "$code" in 404|405) return 0 ;; esac
+    case "$code" in 401|404|405) return 0 ;; esac
     kill -0 "$pid" 2>/dev/null || { echo "$name exited; see $out/$name.log" >&2; exit 1; }
     sleep 0.2
   done
@@ -102,12 +109,19 @@ for name in $receivers; do
   start_receiver "$name" "$port"
   echo "== $name (pid $pid, port $port)" >&2
   # Warm-up (connections, JIT, lazy imports), not reported.
-  "$cli" load --url "http://127.0.0.1:$port" --rate 20 --secs 2 \
-    --drain-queue-url "$queue_url" --label warmup >/dev/null
-  for rate in $rates; do
-    measure "$name-accepted-$rate" --url "http://127.0.0.1:$port" --rate "$rate" \
-      --secs "$secs" --pid "$pid" --drain-queue-url "$queue_url" --label "$name"
-  done
+  if [ "$name" = floor ]; then
+    "$cli" load --url "http://127.0.0.1:$port" --rate 200 --secs 2 --tamper --label warmup >/dev/null
+  else
+    "$cli" load --url "http://127.0.0.1:$port" --rate 20 --secs 2 \
+      --drain-queue-url "$queue_url" --label warmup >/dev/null
+  fi
+  # The floor answers 401 to everything: it has no accepted phase.
+  if [ "$name" != floor ]; then
+    for rate in $rates; do
+      measure "$name-accepted-$rate" --url "http://127.0.0.1:$port" --rate "$rate" \
+        --secs "$secs" --pid "$pid" --drain-queue-url "$queue_url" --label "$name"
+    done
+  fi
   for rate in $reject_rates; do
     measure "$name-rejected-$rate" --url "http://127.0.0.1:$port" --rate "$rate" \
       --secs "$secs" --pid "$pid" --tamper --label "$name"

@@ -1,5 +1,7 @@
 """Prints `make load` results as Markdown tables, with each peer's ratio to hookwell: accepted
-requests (valid signature, one SendMessage) and rejected ones (altered body, 401)."""
+requests (valid signature, one SendMessage) and rejected ones (altered body, 401). With the
+`floor` receiver (the HTTP server alone, rejected phase only), also each receiver's rejected
+figure over the floor's, and what it adds to it."""
 import json
 import sys
 
@@ -36,10 +38,25 @@ if "hookwell" in labels:
     for mode in modes:
         for rate in rates:
             h = by.get(("hookwell", mode, rate))
-            for peer in (l for l in labels if l != "hookwell"):
+            for peer in (l for l in labels if l not in ("hookwell", "floor")):
                 p = by.get((peer, mode, rate))
                 if not (h and p and h["cpu_us_per_request"] and p["cpu_us_per_request"]):
                     continue
                 print(f"| {mode} | {rate} | {peer} | "
                       f"{p['cpu_us_per_request'] / h['cpu_us_per_request']:.1f}x | "
                       f"{p['peak_rss_kib'] / h['peak_rss_kib']:.1f}x |")
+
+if "floor" in labels:
+    print()
+    print("| receiver | rate/s | CPU per rejected request: receiver / floor | added to the floor, µs |")
+    print("|---|---:|---:|---:|")
+    for rate in rates:
+        f = by.get(("floor", "rejected", rate))
+        if not (f and f["cpu_us_per_request"]):
+            continue
+        for label in (l for l in labels if l != "floor"):
+            r = by.get((label, "rejected", rate))
+            if not (r and r["cpu_us_per_request"]):
+                continue
+            print(f"| {label} | {rate} | {r['cpu_us_per_request'] / f['cpu_us_per_request']:.1f}x | "
+                  f"{r['cpu_us_per_request'] - f['cpu_us_per_request']:.1f} |")
