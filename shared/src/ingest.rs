@@ -8,11 +8,11 @@
 
 use crate::bodies::{BodyStoreError, BodyWriter};
 use crate::config::Sources;
-use crate::delivery::{AcceptError, Accepted, Unverified};
+use crate::delivery::{AcceptError, Accepted, AcceptedEvent, Unverified};
 use crate::identity::{IdBasis, IdentityError};
 use crate::metrics::{stdout_sink, IngestMetrics, MetricsSink, Rejection};
 use crate::platform::HandshakeError;
-use crate::queue::{EventQueue, QueueError};
+use crate::queue::{EventQueue, PartlySent, QueueError};
 use crate::scheme::SignatureError;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
@@ -402,31 +402,36 @@ impl<Q: EventQueue> Ingest<Q> {
             info!(bytes = at.size, "body stored; enqueueing a claim check");
             ready.push(ev.with_body_stored(at));
         }
+        // One event is sent inside its span; several (LINE, Meta) in as few calls as the queue
+        // takes, each event's lines logged in its span after.
+        let spans: Vec<tracing::Span> = ready.iter().map(event_span).collect();
+        let sent = match (ready.as_slice(), spans.as_slice()) {
+            ([one], [span]) => self
+                .queue
+                .enqueue(one)
+                .instrument(span.clone())
+                .await
+                .map_err(|error| PartlySent { sent: 0, error }),
+            (all, _) => self.queue.enqueue_all(all).await,
+        };
+        let (count, failed) = match sent {
+            Ok(()) => (ready.len(), None),
+            Err(PartlySent { sent, error }) => (sent, Some(error)),
+        };
         let mut ids = Vec::with_capacity(ready.len());
-        for ev in &ready {
-            let env = ev.envelope();
-            let span = info_span!(
-                "event",
-                source = %env.source,
-                event_type = %env.event_type,
-                event_id = %env.event_id
-            );
-            async {
-                self.queue
-                    .enqueue(ev)
-                    .await
-                    .inspect_err(|_| m.enqueue_failed())?;
-                m.enqueued(&env.event_type);
-                if ev.id_basis() == IdBasis::BodyFallback {
-                    m.id_fallback();
-                    warn!("none of the configured id fields is present; event id is the body hash");
-                }
-                info!(bytes = ev.message_body().len(), "enqueued");
-                Ok::<_, IngestError>(())
+        for (ev, span) in ready.iter().zip(&spans).take(count) {
+            let _in_event = span.enter();
+            m.enqueued(&ev.envelope().event_type);
+            if ev.id_basis() == IdBasis::BodyFallback {
+                m.id_fallback();
+                warn!("none of the configured id fields is present; event id is the body hash");
             }
-            .instrument(span)
-            .await?;
-            ids.push(env.event_id.clone());
+            info!(bytes = ev.message_body().len(), "enqueued");
+            ids.push(ev.envelope().event_id.clone());
+        }
+        if let Some(error) = failed {
+            m.enqueue_failed();
+            return Err(error.into());
         }
         // Discord and Teams wait for an answer of their own shape; the event is queued already.
         if let Some(answer) = ready
@@ -443,6 +448,17 @@ impl<Q: EventQueue> Ingest<Q> {
         };
         Ok(json_response(StatusCode::OK, to_json(&body)))
     }
+}
+
+/// The span of one event's enqueueing: source, type and id on every line logged in it.
+fn event_span(ev: &AcceptedEvent) -> tracing::Span {
+    let env = ev.envelope();
+    info_span!(
+        "event",
+        source = %env.source,
+        event_type = %env.event_type,
+        event_id = %env.event_id
+    )
 }
 
 /// The 200 answer to a delivery whose events were enqueued. Members in key order, as the

@@ -65,6 +65,28 @@ pub struct QueueError(pub String);
 pub trait EventQueue: Send + Sync {
     /// Sends the event's envelope; `Ok` only once the queue holds the message durably.
     async fn enqueue(&self, event: &AcceptedEvent) -> Result<(), QueueError>;
+
+    /// Sends the events of one delivery (LINE's, Meta's batches) in their order; `Ok` only
+    /// once the queue holds every one. On an error, [`PartlySent::sent`] events from the
+    /// start are durable; of the rest some may be too (the provider's retry of the delivery
+    /// is deduplicated by the processor). The default sends them one by one.
+    async fn enqueue_all(&self, events: &[AcceptedEvent]) -> Result<(), PartlySent> {
+        for (sent, event) in events.iter().enumerate() {
+            self.enqueue(event)
+                .await
+                .map_err(|error| PartlySent { sent, error })?;
+        }
+        Ok(())
+    }
+}
+
+/// How far [`EventQueue::enqueue_all`] got before the queue refused.
+#[derive(Debug)]
+pub struct PartlySent {
+    /// How many events, from the first, are known to be in the queue.
+    pub sent: usize,
+    /// Why the next could not be sent.
+    pub error: QueueError,
 }
 
 /// An in-memory queue: the message bodies ingest enqueued, in order, and a switch that makes

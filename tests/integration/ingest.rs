@@ -3,6 +3,7 @@
 use hookwell::samples;
 use hookwell::{Envelope, Ingest, SourcesCell, SqsEventQueue};
 use hookwell_tests::*;
+use std::sync::atomic::Ordering;
 
 struct Rig {
     ingest: Ingest<SqsEventQueue>,
@@ -451,5 +452,103 @@ fn lambda_adapter_reads_the_source_ip_from_the_request_context() {
             Some("203.0.113.10".parse().unwrap()),
             "{fixture}"
         );
+    }
+}
+
+/// A delivery of many events (LINE batches them) goes to the queue in `SendMessageBatch` runs
+/// of ten: each event arrives once, as its own message with its attributes and its element's
+/// bytes, on a standard and on a FIFO queue.
+#[tokio::test]
+async fn a_delivery_of_many_events_is_enqueued_in_batches() {
+    // LINE's documented message event (the `line` sample), 23 times with its per-event
+    // values filled differently, in one `events` array.
+    let mut destination = serde_json::Value::Null;
+    let mut events = Vec::new();
+    for seed in 0..23 {
+        let (body, _) = sample("line", "message", 500 + seed);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        destination = v["destination"].clone();
+        events.push(v["events"][0].clone());
+    }
+    let body = serde_json::to_vec(&serde_json::json!({
+        "destination": destination,
+        "events": events,
+    }))
+    .unwrap();
+    let elements: std::collections::BTreeSet<String> =
+        events.iter().map(|e| e.to_string()).collect();
+    assert_eq!(elements.len(), 23);
+
+    let sdk = sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let standard = create_queue(&sqs, &unique("batch")).await;
+    let fifo = sqs
+        .create_queue()
+        .queue_name(format!("{}.fifo", unique("batch")))
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for url in [standard, fifo] {
+        let calls = CountRequests::default();
+        let counted = aws_sdk_sqs::Client::from_conf(
+            sqs.config().to_builder().interceptor(calls.clone()).build(),
+        );
+        let rig = Rig {
+            ingest: Ingest::new(
+                SourcesCell::new(dev_sources()),
+                SqsEventQueue::new(counted, url.clone()),
+            )
+            .with_metrics_sink(std::sync::Arc::new(|_: &str| {})),
+            sqs: sqs.clone(),
+            url: url.clone(),
+        };
+        let headers = sign(&dev_sources(), "line", &body, now());
+        let (status, resp) = call(
+            &rig,
+            &lambda_event(
+                "apigw-v2-request.json",
+                "POST",
+                "/webhooks/line",
+                &headers,
+                &body,
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{url}: {resp}");
+        let answered: std::collections::BTreeSet<String> = resp["event_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(answered.len(), 23, "{url}");
+        assert_eq!(
+            calls.0.load(Ordering::SeqCst),
+            3,
+            "{url}: runs of 10, 10 and 3"
+        );
+        let msgs = drain(&rig.sqs, &rig.url, 100).await;
+        assert_eq!(msgs.len(), 23, "{url}: each event once");
+        let mut ids = std::collections::BTreeSet::new();
+        let mut bodies = std::collections::BTreeSet::new();
+        for m in &msgs {
+            let env = Envelope::from_json(m.body().unwrap()).unwrap();
+            let attr = |k: &str| {
+                m.message_attributes()
+                    .and_then(|a| a.get(k))
+                    .and_then(|v| v.string_value())
+                    .map(str::to_owned)
+            };
+            assert_eq!(attr("source").as_deref(), Some("line"));
+            assert_eq!(attr("event_type").as_deref(), Some(env.event_type.as_str()));
+            assert_eq!(attr("event_id").as_deref(), Some(env.event_id.as_str()));
+            ids.insert(env.event_id.clone());
+            bodies.insert(String::from_utf8(env.body_bytes().to_vec()).unwrap());
+        }
+        assert_eq!(ids, answered, "{url}");
+        assert_eq!(bodies, elements, "{url}: each element's bytes as sent");
     }
 }

@@ -381,10 +381,13 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Counts every DynamoDB request a client makes (all of the event store's calls are writes).
+/// Counts every operation a DynamoDB or SQS client runs (once each, whatever its retries; all
+/// of the event store's calls are writes).
 #[derive(Debug, Clone, Default)]
 pub struct CountRequests(pub std::sync::Arc<std::sync::atomic::AtomicUsize>);
 
+// Every SDK crate re-exports the same `Intercept` (aws-smithy-runtime-api's): this one
+// implementation counts for the DynamoDB and the SQS clients alike.
 impl aws_sdk_dynamodb::config::Intercept for CountRequests {
     fn name(&self) -> &'static str {
         "CountRequests"

@@ -21,17 +21,20 @@ type Lines = Arc<Mutex<Vec<String>>>;
 
 fn setup() -> (Ingest<MemoryQueue>, MemoryQueue, Lines) {
     let q = MemoryQueue::default();
+    let (ingest, lines) = ingest_over(q.clone());
+    (ingest, q, lines)
+}
+
+/// Ingest over `q`, with [`CONFIG`], a fixed clock and the metric lines kept.
+fn ingest_over<Q: EventQueue>(q: Q) -> (Ingest<Q>, Lines) {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let l2 = lines.clone();
-    let ingest = Ingest::new(
-        SourcesCell::new(Sources::from_json(CONFIG).unwrap()),
-        q.clone(),
-    )
-    .with_clock(|| OffsetDateTime::from_unix_timestamp(NOW).unwrap())
-    .with_metrics_sink(Arc::new(move |l: &str| {
-        l2.lock().unwrap().push(l.to_owned())
-    }));
-    (ingest, q, lines)
+    let ingest = Ingest::new(SourcesCell::new(Sources::from_json(CONFIG).unwrap()), q)
+        .with_clock(|| OffsetDateTime::from_unix_timestamp(NOW).unwrap())
+        .with_metrics_sink(Arc::new(move |l: &str| {
+            l2.lock().unwrap().push(l.to_owned())
+        }));
+    (ingest, lines)
 }
 
 fn req(method: Method, path: &str, headers: &[(String, String)], body: &[u8]) -> IngestRequest {
@@ -604,3 +607,45 @@ async fn bodies_over_the_queue_limit_go_to_the_body_store_or_get_413() {
 
 #[path = "chat_tests.rs"]
 mod chat_tests;
+
+/// A queue that takes `room` messages, then refuses every send.
+#[derive(Clone)]
+struct FillingQueue {
+    taken: Arc<Mutex<Vec<String>>>,
+    room: usize,
+}
+
+#[async_trait::async_trait]
+impl EventQueue for FillingQueue {
+    async fn enqueue(&self, event: &AcceptedEvent) -> Result<(), QueueError> {
+        let mut taken = self.taken.lock().unwrap();
+        if taken.len() == self.room {
+            return Err(QueueError("full".into()));
+        }
+        taken.push(event.message_body().to_owned());
+        Ok(())
+    }
+}
+
+/// A delivery of several events that the queue refuses part-way is answered 503 (the
+/// provider retries it whole; the processor deduplicates what was sent), and the metrics
+/// count what did reach the queue.
+#[tokio::test]
+async fn several_events_refused_part_way_are_503_and_counted_as_far_as_sent() {
+    let q = FillingQueue {
+        taken: Arc::default(),
+        room: 2,
+    };
+    let (ingest, lines) = ingest_over(q.clone());
+    let body = br#"{"destination":"U1","events":[{"type":"message","webhookEventId":"E1"},{"type":"follow","webhookEventId":"E2"},{"type":"unfollow","webhookEventId":"E3"}]}"#;
+    let h = sign(&setup().0, "line", "line-dev-secret", body);
+    let r = ingest
+        .handle(req(Method::POST, "/webhooks/line", &h, body))
+        .await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(json_body(&r)["error"], "queue_unavailable");
+    assert_eq!(q.taken.lock().unwrap().len(), 2);
+    let doc = crate::metrics::validate_emf(&lines.lock().unwrap()[0]).unwrap();
+    assert_eq!(doc["Enqueued"], 2.0);
+    assert_eq!(doc["EnqueueFailed"], 1.0);
+}
