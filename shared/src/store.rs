@@ -349,10 +349,13 @@ impl HistoryFilter {
             s.truncate(s.trim_end_matches('Z').len());
             s
         };
+        // A time RFC 3339 cannot write (beyond year 9999) gives no bound rather than "".
+        let nonempty = |s: String| Some(s).filter(|s| !s.is_empty());
         (
-            self.since.map(prefix),
+            self.since.map(prefix).and_then(nonempty),
             self.until
-                .map(|t| prefix(t.saturating_add(time::Duration::SECOND))),
+                .map(|t| prefix(t.saturating_add(time::Duration::SECOND)))
+                .and_then(nonempty),
         )
     }
 

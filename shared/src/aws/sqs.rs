@@ -204,8 +204,9 @@ impl EventQueue for SqsEventQueue {
         Ok(())
     }
 
-    /// In runs of up to ten per `SendMessageBatch` (one call instead of ten, one request to
-    /// pay for), one run after another, so a FIFO queue keeps the delivery's order.
+    /// In runs of up to ten per `SendMessageBatch` (one call instead of ten; SQS bills each
+    /// 64 KiB of a batch as one request), one run after another, so a FIFO queue keeps the
+    /// delivery's order.
     async fn enqueue_all(&self, events: &[AcceptedEvent]) -> Result<(), PartlySent> {
         let mut sent = 0;
         for run in batch_runs(events, AcceptedEvent::queue_bytes) {
@@ -382,11 +383,6 @@ mod tests {
             Some("plain")
         );
     }
-}
-
-#[cfg(test)]
-mod batch_tests {
-    use super::*;
 
     fn lens(runs: &[&[usize]]) -> Vec<usize> {
         runs.iter().map(|r| r.len()).collect()
