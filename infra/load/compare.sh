@@ -8,8 +8,9 @@
 # queue kept drained): above it, every receiver measures moto.
 # Then the rejected path: bodies altered after signing (`hookwell load --tamper`), each answered
 # 401 before any AWS call, at LOAD_REJECT_RATES (default 1000; no queue in the way, so higher).
-# Last, the yardstick of the rejected phase, `floor`: the same HTTP server as `hookwell serve`
-# (cli/examples/http_floor.rs) answering 401 without looking at the request; rejected phase only.
+# Last, the yardstick, `floor` (cli/examples/http_floor.rs): the same HTTP server as `hookwell
+# serve` and none of ingest; for the accepted rates it puts each body in the queue with one SDK
+# `SendMessage`, configured as `serve` configures it, for the rejected rate it answers 401 unread.
 # Knobs: LOAD_RATES (default "25 50"), LOAD_REJECT_RATES, LOAD_SECS (default 20), LOAD_RECEIVERS
 # (default "hookwell express flask floor").
 # LOAD_PROFILE=perf records each measured run of the receiver with `perf record` (Debian's
@@ -68,11 +69,13 @@ start_receiver() {
       setsid "$root/.venv/bin/gunicorn" --chdir infra/load/flask -b "127.0.0.1:$port" \
         -w 1 -k gthread --threads 8 app:app >"$out/$name.log" 2>&1 & ;;
     floor)
-      setsid "$floor" "$port" >"$out/$name.log" 2>&1 & ;;
+      # shellcheck disable=SC2086
+      setsid "$floor" "$port" ${floor_queue:-} >"$out/$name.log" 2>&1 & ;;
     *) echo "unknown receiver $name (hookwell, express, flask, floor)" >&2; exit 2 ;;
   esac
   pid=$!
-  # Ready when the route answers (a GET is not allowed: 404 or 405; the floor: 401); bounded.
+  # Ready when the route answers (a GET is not allowed: 404 or 405; the 401 floor: 401);
+  # bounded, 30 s.
   for _ in $(seq 1 150); do
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/webhooks/github" || true)
     case "$code" in 401|404|405) return 0 ;; esac
@@ -106,21 +109,23 @@ measure() {
 
 for name in $receivers; do
   port=$(free_port)
+  floor_queue=$queue_url
   start_receiver "$name" "$port"
   echo "== $name (pid $pid, port $port)" >&2
   # Warm-up (connections, JIT, lazy imports), not reported.
+  "$cli" load --url "http://127.0.0.1:$port" --rate 20 --secs 2 \
+    --drain-queue-url "$queue_url" --label warmup >/dev/null
+  for rate in $rates; do
+    measure "$name-accepted-$rate" --url "http://127.0.0.1:$port" --rate "$rate" \
+      --secs "$secs" --pid "$pid" --drain-queue-url "$queue_url" --label "$name"
+  done
   if [ "$name" = floor ]; then
+    # The rejected phase's floor does not even read the request: restart it without a queue.
+    stop_receiver
+    port=$(free_port)
+    floor_queue=""
+    start_receiver "$name" "$port"
     "$cli" load --url "http://127.0.0.1:$port" --rate 200 --secs 2 --tamper --label warmup >/dev/null
-  else
-    "$cli" load --url "http://127.0.0.1:$port" --rate 20 --secs 2 \
-      --drain-queue-url "$queue_url" --label warmup >/dev/null
-  fi
-  # The floor answers 401 to everything: it has no accepted phase.
-  if [ "$name" != floor ]; then
-    for rate in $rates; do
-      measure "$name-accepted-$rate" --url "http://127.0.0.1:$port" --rate "$rate" \
-        --secs "$secs" --pid "$pid" --drain-queue-url "$queue_url" --label "$name"
-    done
   fi
   for rate in $reject_rates; do
     measure "$name-rejected-$rate" --url "http://127.0.0.1:$port" --rate "$rate" \

@@ -1,7 +1,7 @@
 """Prints `make load` results as Markdown tables, with each peer's ratio to hookwell: accepted
 requests (valid signature, one SendMessage) and rejected ones (altered body, 401). With the
-`floor` receiver (the HTTP server alone, rejected phase only), also each receiver's rejected
-figure over the floor's, and what it adds to it."""
+`floor` receiver (the HTTP server and, for accepted requests, one SDK SendMessage, nothing
+else), also each receiver's figures over the floor's, and what it adds to them."""
 import json
 import sys
 
@@ -48,15 +48,17 @@ if "hookwell" in labels:
 
 if "floor" in labels:
     print()
-    print("| receiver | rate/s | CPU per rejected request: receiver / floor | added to the floor, µs |")
-    print("|---|---:|---:|---:|")
-    for rate in rates:
-        f = by.get(("floor", "rejected", rate))
-        if not (f and f["cpu_us_per_request"]):
-            continue
-        for label in (l for l in labels if l != "floor"):
-            r = by.get((label, "rejected", rate))
-            if not (r and r["cpu_us_per_request"]):
+    print("| requests | rate/s | receiver | CPU per request: receiver / floor | added to the floor, µs |")
+    print("|---|---:|---|---:|---:|")
+    for mode in modes:
+        for rate in rates:
+            f = by.get(("floor", mode, rate))
+            if not (f and f["cpu_us_per_request"]):
                 continue
-            print(f"| {label} | {rate} | {r['cpu_us_per_request'] / f['cpu_us_per_request']:.1f}x | "
-                  f"{r['cpu_us_per_request'] - f['cpu_us_per_request']:.1f} |")
+            for label in (l for l in labels if l != "floor"):
+                r = by.get((label, mode, rate))
+                if not (r and r["cpu_us_per_request"]):
+                    continue
+                print(f"| {mode} | {rate} | {label} | "
+                      f"{r['cpu_us_per_request'] / f['cpu_us_per_request']:.1f}x | "
+                      f"{r['cpu_us_per_request'] - f['cpu_us_per_request']:.1f} |")
