@@ -42,16 +42,8 @@ fn main() -> std::io::Result<()> {
                 ),
                 Some(url) => {
                     let sdk = hookwell::aws::sdk_config(Duration::from_secs(10)).await;
-                    let client = aws_sdk_sqs::Client::new(&sdk);
-                    let client = aws_sdk_sqs::Client::from_conf(
-                        client
-                            .config()
-                            .to_builder()
-                            .stalled_stream_protection(
-                                aws_sdk_sqs::config::StalledStreamProtectionConfig::disabled(),
-                            )
-                            .build(),
-                    );
+                    let client =
+                        hookwell::aws::sqs::sending_client(&aws_sdk_sqs::Client::new(&sdk));
                     let queue = std::sync::Arc::new((client, url));
                     axum::Router::new().fallback(
                         move |_: axum::extract::ConnectInfo<SocketAddr>,

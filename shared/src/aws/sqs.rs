@@ -18,6 +18,20 @@ pub struct SqsEventQueue {
     fifo: bool,
 }
 
+/// `client` as ingest sends with it: stalled-stream protection off (see [`SqsEventQueue::new`]).
+/// The rebuilt client shares the original's connection pool and credentials cache.
+pub fn sending_client(client: &aws_sdk_sqs::Client) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .stalled_stream_protection(
+                aws_sdk_sqs::config::StalledStreamProtectionConfig::disabled(),
+            )
+            .build(),
+    )
+}
+
 impl SqsEventQueue {
     /// Sends to `queue_url` through `client`; nothing is called before the first send or `warm`.
     /// On a FIFO queue (a `.fifo` URL) each event goes to its channel's message group
@@ -27,21 +41,11 @@ impl SqsEventQueue {
     /// throughput checks wrapped every request and response body, a few percent of a send's
     /// CPU). It never acts on them: it cuts a transfer stalled for its 20 s grace period, and
     /// every attempt here is bounded well below that by the operation attempt timeout
-    /// ([`crate::aws::timeouts`]: half the call budget, 1.75 s in Lambda, 5 s for `serve`). The
-    /// rebuilt client shares the original's connection pool and credentials cache.
+    /// ([`crate::aws::timeouts`]: half the call budget, 1.75 s in Lambda, 5 s for `serve`).
     pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
         let queue_url = queue_url.into();
-        let client = aws_sdk_sqs::Client::from_conf(
-            client
-                .config()
-                .to_builder()
-                .stalled_stream_protection(
-                    aws_sdk_sqs::config::StalledStreamProtectionConfig::disabled(),
-                )
-                .build(),
-        );
         Self {
-            client,
+            client: sending_client(&client),
             fifo: is_fifo(&queue_url),
             queue_url,
         }
