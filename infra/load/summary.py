@@ -31,34 +31,32 @@ for label in labels:
             print(f"| {label} | {mode} | {rate} | {r['ok']} | {errs} | {num(r['p50_ms'], '.1f')} | "
                   f"{num(r['p99_ms'], '.1f')} | {num(r['cpu_us_per_request'], '.1f')} | {num(rss, '.1f')} |")
 
+def against(base, others):
+    """(mode, rate, other's label, base's row, other's row) wherever both measured CPU."""
+    for mode in modes:
+        for rate in rates:
+            b = by.get((base, mode, rate))
+            for label in others:
+                r = by.get((label, mode, rate))
+                if b and r and b["cpu_us_per_request"] and r["cpu_us_per_request"]:
+                    yield mode, rate, label, b, r
+
+
 if "hookwell" in labels:
     print()
     print("| requests | rate/s | peer | CPU per request: peer / hookwell | peak RSS: peer / hookwell |")
     print("|---|---:|---|---:|---:|")
-    for mode in modes:
-        for rate in rates:
-            h = by.get(("hookwell", mode, rate))
-            for peer in (l for l in labels if l not in ("hookwell", "floor")):
-                p = by.get((peer, mode, rate))
-                if not (h and p and h["cpu_us_per_request"] and p["cpu_us_per_request"]):
-                    continue
-                print(f"| {mode} | {rate} | {peer} | "
-                      f"{p['cpu_us_per_request'] / h['cpu_us_per_request']:.1f}x | "
-                      f"{p['peak_rss_kib'] / h['peak_rss_kib']:.1f}x |")
+    peers = [l for l in labels if l not in ("hookwell", "floor")]
+    for mode, rate, peer, h, p in against("hookwell", peers):
+        print(f"| {mode} | {rate} | {peer} | "
+              f"{p['cpu_us_per_request'] / h['cpu_us_per_request']:.1f}x | "
+              f"{p['peak_rss_kib'] / h['peak_rss_kib']:.1f}x |")
 
 if "floor" in labels:
     print()
     print("| requests | rate/s | receiver | CPU per request: receiver / floor | added to the floor, µs |")
     print("|---|---:|---|---:|---:|")
-    for mode in modes:
-        for rate in rates:
-            f = by.get(("floor", mode, rate))
-            if not (f and f["cpu_us_per_request"]):
-                continue
-            for label in (l for l in labels if l != "floor"):
-                r = by.get((label, mode, rate))
-                if not (r and r["cpu_us_per_request"]):
-                    continue
-                print(f"| {mode} | {rate} | {label} | "
-                      f"{r['cpu_us_per_request'] / f['cpu_us_per_request']:.1f}x | "
-                      f"{r['cpu_us_per_request'] - f['cpu_us_per_request']:.1f} |")
+    for mode, rate, label, f, r in against("floor", [l for l in labels if l != "floor"]):
+        print(f"| {mode} | {rate} | {label} | "
+              f"{r['cpu_us_per_request'] / f['cpu_us_per_request']:.1f}x | "
+              f"{r['cpu_us_per_request'] - f['cpu_us_per_request']:.1f} |")

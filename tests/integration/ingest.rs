@@ -457,7 +457,8 @@ fn lambda_adapter_reads_the_source_ip_from_the_request_context() {
 
 /// A delivery of many events (LINE batches them) goes to the queue in `SendMessageBatch` runs
 /// of ten: each event arrives once, as its own message with its attributes and its element's
-/// bytes, on a standard and on a FIFO queue.
+/// bytes, on a standard and on a FIFO queue; on the FIFO queue, with the events in one
+/// message group (`order_by` the sender), in the delivery's order.
 #[tokio::test]
 async fn a_delivery_of_many_events_is_enqueued_in_batches() {
     // LINE's documented message event (the `line` sample), 23 times with its per-event
@@ -491,6 +492,13 @@ async fn a_delivery_of_many_events_is_enqueued_in_batches() {
         .unwrap()
         .queue_url
         .unwrap();
+    // The dev `line` source, ordered by sender: the 23 events share one FIFO message group.
+    let sources = || {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(DEV_SOURCES).unwrap()).unwrap();
+        doc["sources"]["line"]["order_by"] = "/source/userId".into();
+        hookwell::Sources::from_json(&doc.to_string()).unwrap()
+    };
     for url in [standard, fifo] {
         let calls = CountRequests::default();
         let counted = aws_sdk_sqs::Client::from_conf(
@@ -498,14 +506,14 @@ async fn a_delivery_of_many_events_is_enqueued_in_batches() {
         );
         let rig = Rig {
             ingest: Ingest::new(
-                SourcesCell::new(dev_sources()),
+                SourcesCell::new(sources()),
                 SqsEventQueue::new(counted, url.clone()),
             )
             .with_metrics_sink(std::sync::Arc::new(|_: &str| {})),
             sqs: sqs.clone(),
             url: url.clone(),
         };
-        let headers = sign(&dev_sources(), "line", &body, now());
+        let headers = sign(&sources(), "line", &body, now());
         let (status, resp) = call(
             &rig,
             &lambda_event(
@@ -518,12 +526,13 @@ async fn a_delivery_of_many_events_is_enqueued_in_batches() {
         )
         .await;
         assert_eq!(status, 200, "{url}: {resp}");
-        let answered: std::collections::BTreeSet<String> = resp["event_ids"]
+        let in_order: Vec<String> = resp["event_ids"]
             .as_array()
             .unwrap()
             .iter()
             .map(|v| v.as_str().unwrap().to_owned())
             .collect();
+        let answered: std::collections::BTreeSet<String> = in_order.iter().cloned().collect();
         assert_eq!(answered.len(), 23, "{url}");
         assert_eq!(
             calls.0.load(Ordering::SeqCst),
@@ -533,6 +542,7 @@ async fn a_delivery_of_many_events_is_enqueued_in_batches() {
         let msgs = drain(&rig.sqs, &rig.url, 100).await;
         assert_eq!(msgs.len(), 23, "{url}: each event once");
         let mut ids = std::collections::BTreeSet::new();
+        let mut received = Vec::new();
         let mut bodies = std::collections::BTreeSet::new();
         for m in &msgs {
             let env = Envelope::from_json(m.body().unwrap()).unwrap();
@@ -546,9 +556,13 @@ async fn a_delivery_of_many_events_is_enqueued_in_batches() {
             assert_eq!(attr("event_type").as_deref(), Some(env.event_type.as_str()));
             assert_eq!(attr("event_id").as_deref(), Some(env.event_id.as_str()));
             ids.insert(env.event_id.clone());
+            received.push(env.event_id.clone());
             bodies.insert(String::from_utf8(env.body_bytes().to_vec()).unwrap());
         }
         assert_eq!(ids, answered, "{url}");
         assert_eq!(bodies, elements, "{url}: each element's bytes as sent");
+        if url.ends_with(".fifo") {
+            assert_eq!(received, in_order, "one group: the delivery's order");
+        }
     }
 }
